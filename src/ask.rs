@@ -1,0 +1,1 @@
+//! Questions in plain words (filled in by the operator work).

@@ -1,0 +1,111 @@
+//! The one error type of the engine. Every refusal carries a stable snake_case code
+//! (the `error` field of the HTTP answer), a human sentence, and changes no state.
+
+use core::fmt;
+
+/// Why the engine refused an input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A field is missing, malformed or out of range.
+    InvalidInput {
+        /// The field at fault (`quantity`, `sku`, `buffer.units`, ...).
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The SKU is not in the catalog.
+    UnknownSku(String),
+    /// The location is not in the catalog.
+    UnknownLocation(String),
+    /// The channel is not in the catalog.
+    UnknownChannel(String),
+    /// The channel may not sell this many units now.
+    InsufficientStock {
+        /// The SKU that is short.
+        sku: String,
+        /// What the channel may sell now.
+        available: i64,
+    },
+    /// More than `max_per_cart` units of one SKU in one cart.
+    OverCartLimit {
+        /// The SKU.
+        sku: String,
+        /// The SKU's `max_per_cart`.
+        max_per_cart: u32,
+    },
+    /// No reservation with this id.
+    UnknownReservation(String),
+    /// The reservation's hold ran out before it was committed.
+    ReservationExpired(String),
+    /// The reservation was released before this commit.
+    ReservationReleased(String),
+    /// A reservation that was already committed cannot be released.
+    ReservationCommitted(String),
+    /// A purchase order or transfer line that does not exist or is already closed.
+    UnknownReference {
+        /// `po_id` or `transfer_id`.
+        field: &'static str,
+        /// The value given.
+        value: String,
+    },
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidInput`].
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidInput { field, reason: reason.into() }
+    }
+
+    /// The stable snake_case code of the contract's error body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::UnknownSku(_) => "unknown_sku",
+            Error::UnknownLocation(_) => "unknown_location",
+            Error::UnknownChannel(_) => "unknown_channel",
+            Error::InsufficientStock { .. } => "insufficient_stock",
+            Error::OverCartLimit { .. } => "over_cart_limit",
+            Error::UnknownReservation(_) => "unknown_reservation",
+            Error::ReservationExpired(_) => "reservation_expired",
+            Error::ReservationReleased(_) => "reservation_released",
+            Error::ReservationCommitted(_) => "reservation_committed",
+            Error::UnknownReference { .. } => "unknown_reference",
+        }
+    }
+
+    /// The HTTP status the contract gives this refusal.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Error::InvalidInput { .. } | Error::UnknownLocation(_) | Error::UnknownChannel(_) | Error::UnknownReference { .. } => 422,
+            Error::OverCartLimit { .. } => 422,
+            Error::UnknownSku(_) | Error::UnknownReservation(_) => 404,
+            Error::InsufficientStock { .. } | Error::ReservationReleased(_) | Error::ReservationCommitted(_) => 409,
+            Error::ReservationExpired(_) => 410,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidInput { field, reason } => write!(f, "`{field}` {reason}"),
+            Error::UnknownSku(s) => write!(f, "no SKU `{s}` in the catalog"),
+            Error::UnknownLocation(l) => write!(f, "no location `{l}` in the catalog"),
+            Error::UnknownChannel(c) => write!(f, "no channel `{c}` in the catalog"),
+            Error::InsufficientStock { sku, available } => {
+                write!(f, "only {available} unit(s) of `{sku}` can be sold on this channel now")
+            }
+            Error::OverCartLimit { sku, max_per_cart } => {
+                write!(f, "at most {max_per_cart} unit(s) of `{sku}` per cart")
+            }
+            Error::UnknownReservation(id) => write!(f, "no reservation `{id}`"),
+            Error::ReservationExpired(id) => write!(f, "reservation `{id}` expired before it was committed"),
+            Error::ReservationReleased(id) => write!(f, "reservation `{id}` was released"),
+            Error::ReservationCommitted(id) => write!(f, "reservation `{id}` is already committed"),
+            Error::UnknownReference { field, value } => write!(f, "no open `{field}` `{value}` for this SKU"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}

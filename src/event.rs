@@ -1,0 +1,301 @@
+//! Inventory-affecting events: the generic wire format (`/webhooks/lastunit`, `/admin/events`)
+//! and its checked form. PoS adapters in the Worker translate their payloads into [`EventBody`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::MAX_UNITS;
+use crate::names::{check_channel, check_id, check_location, check_sku, STORE_CHANNEL};
+use crate::{Error, Timestamp};
+
+/// The generic event as it arrives on the wire.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventBody {
+    /// The sender's id for this event; a second delivery with the same id changes nothing.
+    pub event_id: String,
+    /// `sale`, `return`, `receive`, `adjust`, `transfer`, `waste` or `count`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The SKU.
+    pub sku: String,
+    /// Where it happened.
+    pub location: String,
+    /// Units (signed for `adjust`, absolute for `count`).
+    pub quantity: i64,
+    /// The channel that sold or took the return (default `store`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// When it happened (default: when it arrived).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<Timestamp>,
+    /// `return`: the channel the unit was bought on (default: `channel`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin_channel: Option<String>,
+    /// `return`, `adjust`, `waste`: why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `return`: whether the unit goes back on the shelf (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restock: Option<bool>,
+    /// `receive`: the purchase order this receiving closes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub po_id: Option<String>,
+    /// `transfer`: the destination.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_location: Option<String>,
+    /// `receive`: the `event_id` of the transfer whose units arrive (lands in-transit units).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_id: Option<String>,
+}
+
+/// Who sent an event: the provider and its id for the delivery.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// `shopify`, `square`, `lightspeed`, `clover`, `lastunit`, `admin` or `edge`.
+    pub provider: String,
+    /// The provider's event id (unique per provider).
+    pub event_id: String,
+}
+
+impl Source {
+    /// The key under which the event is remembered for deduplication.
+    pub fn key(&self) -> String {
+        format!("{}:{}", self.provider, self.event_id)
+    }
+}
+
+/// What an event does to stock, checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Movement {
+    /// Units sold on `channel`.
+    Sale {
+        /// The selling channel.
+        channel: String,
+        /// Units sold (> 0).
+        quantity: i64,
+    },
+    /// Units brought back on `channel`, bought on `origin_channel`.
+    Return {
+        /// Where it came back.
+        channel: String,
+        /// Where it was bought.
+        origin_channel: String,
+        /// Units (> 0).
+        quantity: i64,
+        /// Why (free text, counted on the dashboard).
+        reason: String,
+        /// False: the unit is kept out of sellable stock.
+        restock: bool,
+    },
+    /// Units received (from a supplier, or a transfer arriving).
+    Receive {
+        /// Units (> 0).
+        quantity: i64,
+        /// The purchase order it closes.
+        po_id: Option<String>,
+        /// The transfer whose in-transit units land here.
+        transfer_id: Option<String>,
+    },
+    /// A signed correction.
+    Adjust {
+        /// Units (non-zero).
+        quantity: i64,
+        /// Why.
+        reason: String,
+    },
+    /// Units leave for `to_location` and are in transit (not sellable) until received there.
+    Transfer {
+        /// Destination.
+        to_location: String,
+        /// Units (> 0).
+        quantity: i64,
+    },
+    /// Units thrown away.
+    Waste {
+        /// Units (> 0).
+        quantity: i64,
+        /// Why.
+        reason: String,
+    },
+    /// An absolute count of units on hand (a physical count, or a PoS's level).
+    Count {
+        /// Units on hand (>= 0).
+        quantity: i64,
+    },
+}
+
+/// A checked event for one SKU at one location.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StockEvent {
+    /// Who sent it.
+    pub source: Source,
+    /// The SKU.
+    pub sku: String,
+    /// Where it happened.
+    pub location: String,
+    /// When it happened.
+    pub occurred_at: Timestamp,
+    /// What it does.
+    pub movement: Movement,
+}
+
+const MAX_REASON: usize = 200;
+
+impl EventBody {
+    /// Checks the body and turns it into a [`StockEvent`] from `provider`. `now` fills a
+    /// missing `occurred_at`; nothing here looks at the catalog.
+    pub fn check(&self, provider: &str, now: Timestamp) -> Result<StockEvent, Error> {
+        check_id("event_id", &self.event_id)?;
+        check_sku(&self.sku)?;
+        check_location(&self.location)?;
+        let q = self.quantity;
+        let max = i64::from(MAX_UNITS);
+        let positive = || {
+            if (1..=max).contains(&q) {
+                Ok(q)
+            } else {
+                Err(Error::invalid("quantity", format!("must be a whole number from 1 to {max}")))
+            }
+        };
+        let channel = self.channel.clone().unwrap_or_else(|| STORE_CHANNEL.to_string());
+        check_channel(&channel)?;
+        let reason = self.reason.clone().unwrap_or_default();
+        if reason.len() > MAX_REASON {
+            return Err(Error::invalid("reason", format!("must be at most {MAX_REASON} characters")));
+        }
+        let movement = match self.kind.as_str() {
+            "sale" => Movement::Sale { channel, quantity: positive()? },
+            "return" => {
+                let origin_channel = self.origin_channel.clone().unwrap_or_else(|| channel.clone());
+                check_channel(&origin_channel).map_err(|_| Error::invalid("origin_channel", "must match [a-z0-9_-]{1,32}"))?;
+                Movement::Return {
+                    channel,
+                    origin_channel,
+                    quantity: positive()?,
+                    reason: if reason.is_empty() { "unspecified".into() } else { reason },
+                    restock: self.restock.unwrap_or(true),
+                }
+            }
+            "receive" => {
+                if let Some(po) = &self.po_id {
+                    check_id("po_id", po)?;
+                }
+                if let Some(t) = &self.transfer_id {
+                    check_id("transfer_id", t)?;
+                }
+                if self.po_id.is_some() && self.transfer_id.is_some() {
+                    return Err(Error::invalid("po_id", "and `transfer_id` cannot both be given"));
+                }
+                Movement::Receive { quantity: positive()?, po_id: self.po_id.clone(), transfer_id: self.transfer_id.clone() }
+            }
+            "adjust" => {
+                if q == 0 || q.abs() > max {
+                    return Err(Error::invalid("quantity", format!("must be a non-zero whole number from -{max} to {max}")));
+                }
+                if reason.is_empty() {
+                    return Err(Error::invalid("reason", "is required for an adjustment"));
+                }
+                Movement::Adjust { quantity: q, reason }
+            }
+            "transfer" => {
+                let to = self.to_location.clone().ok_or_else(|| Error::invalid("to_location", "is required for a transfer"))?;
+                check_location(&to).map_err(|_| Error::invalid("to_location", "must match [a-z0-9_-]{1,32}"))?;
+                if to == self.location {
+                    return Err(Error::invalid("to_location", "must differ from `location`"));
+                }
+                Movement::Transfer { to_location: to, quantity: positive()? }
+            }
+            "waste" => Movement::Waste { quantity: positive()?, reason: if reason.is_empty() { "unspecified".into() } else { reason } },
+            "count" => {
+                if !(0..=max).contains(&q) {
+                    return Err(Error::invalid("quantity", format!("must be a whole number from 0 to {max}")));
+                }
+                Movement::Count { quantity: q }
+            }
+            other => {
+                return Err(Error::invalid(
+                    "type",
+                    format!("`{other}` is not one of sale, return, receive, adjust, transfer, waste, count"),
+                ))
+            }
+        };
+        Ok(StockEvent {
+            source: Source { provider: provider.to_string(), event_id: self.event_id.clone() },
+            sku: self.sku.clone(),
+            location: self.location.clone(),
+            occurred_at: self.occurred_at.unwrap_or(now),
+            movement,
+        })
+    }
+}
+
+/// `{"events": [...]}` or one event: the generic webhook's two shapes.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum EventBatch {
+    /// Several events.
+    Many {
+        /// The events, applied in order.
+        events: Vec<EventBody>,
+    },
+    /// One event.
+    One(Box<EventBody>),
+}
+
+impl EventBatch {
+    /// The events in order.
+    pub fn into_vec(self) -> Vec<EventBody> {
+        match self {
+            EventBatch::Many { events } => events,
+            EventBatch::One(e) => vec![*e],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(json: &str) -> EventBody {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn checks_the_contract_example() {
+        let e = body(r#"{"event_id":"e-991","type":"sale","sku":"A","location":"main-st","quantity":1,"channel":"store","occurred_at":"2026-11-26T10:00:00Z"}"#)
+            .check("lastunit", Timestamp(0))
+            .unwrap();
+        assert_eq!(e.movement, Movement::Sale { channel: "store".into(), quantity: 1 });
+        assert_eq!(e.occurred_at.to_string(), "2026-11-26T10:00:00Z");
+        assert_eq!(e.source.key(), "lastunit:e-991");
+    }
+
+    #[test]
+    fn refuses_bad_events_with_the_field_at_fault() {
+        let cases = [
+            (r#"{"event_id":"e","type":"sale","sku":"A","location":"m","quantity":0}"#, "quantity"),
+            (r#"{"event_id":"e","type":"sale","sku":"A","location":"m","quantity":9999999}"#, "quantity"),
+            (r#"{"event_id":"e","type":"count","sku":"A","location":"m","quantity":-1}"#, "quantity"),
+            (r#"{"event_id":"e","type":"adjust","sku":"A","location":"m","quantity":2}"#, "reason"),
+            (r#"{"event_id":"e","type":"transfer","sku":"A","location":"m","quantity":2}"#, "to_location"),
+            (r#"{"event_id":"e","type":"steal","sku":"A","location":"m","quantity":2}"#, "type"),
+            (r#"{"event_id":"","type":"sale","sku":"A","location":"m","quantity":2}"#, "event_id"),
+            (r#"{"event_id":"e","type":"sale","sku":"A B","location":"m","quantity":2}"#, "sku"),
+        ];
+        for (json, field) in cases {
+            match body(json).check("lastunit", Timestamp(0)) {
+                Err(Error::InvalidInput { field: f, .. }) => assert_eq!(f, field, "{json}"),
+                other => panic!("{json}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn reads_one_event_or_a_batch() {
+        let one: EventBatch = serde_json::from_str(r#"{"event_id":"e","type":"sale","sku":"A","location":"m","quantity":1}"#).unwrap();
+        assert_eq!(one.into_vec().len(), 1);
+        let many: EventBatch = serde_json::from_str(r#"{"events":[{"event_id":"e","type":"sale","sku":"A","location":"m","quantity":1}]}"#).unwrap();
+        assert_eq!(many.into_vec().len(), 1);
+    }
+}

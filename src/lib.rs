@@ -1,0 +1,42 @@
+//! # lastunit: the buffer-and-availability engine
+//!
+//! One pool of stock per product, fed by the point of sale, shared by every channel. This crate
+//! decides everything: what each channel may sell, which holds stand, what a PoS count means,
+//! how big a safety buffer is, when a product runs out. It does no I/O and reads no clock:
+//! every operation takes `now` from its caller, so the same decision is made natively, in the
+//! Cloudflare Worker and in the browser.
+//!
+//! The entry point is [`Sku`]: one product's state, changed by [`Sku::apply`] (events),
+//! [`Sku::reserve`], [`Sku::commit`], [`Sku::release`] and [`Sku::expire`], read by
+//! [`Sku::availability`] and [`Sku::summary`].
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod ask;
+pub mod availability;
+pub mod buffer;
+pub mod catalog;
+pub mod dedupe;
+mod error;
+pub mod event;
+pub mod forecast;
+pub mod names;
+pub mod reservation;
+pub mod returns;
+pub mod sku;
+pub mod stock;
+pub mod summary;
+pub mod time;
+pub mod velocity;
+#[cfg(feature = "wasm")]
+pub mod wasm;
+
+pub use availability::{Availability, Status};
+pub use catalog::{BufferPolicy, ChannelConfig, LocationConfig, SkuConfig, Topology};
+pub use error::Error;
+pub use event::{EventBody, Movement, Source, StockEvent};
+pub use reservation::{Hold, HoldRequest, HoldState};
+pub use sku::{Applied, LedgerEntry, Sku};
+pub use summary::{DashboardRow, SkuSummary};
+pub use time::Timestamp;

@@ -1,0 +1,167 @@
+//! Units on hand at one location, and how an absolute PoS count is reconciled with what the
+//! edge already knows.
+//!
+//! ## The reconciliation rule
+//! A count `C` observed at time `t` describes the shelf at `t`. The location's stock becomes
+//!
+//! ```text
+//! C + (every movement we applied that happened after t)
+//!   - (edge sales committed within CATCH_UP before t, which the PoS may not have seen yet)
+//! ```
+//!
+//! Example (CATCH_UP = 15 min), 5 units at main-st:
+//! ```text
+//! 10:00:00  web checkout commits 1 unit at the edge          on hand 4
+//! 10:00:30  the register sells 1; Square's count (t=10:00:30)
+//!           says 4, because Square has not yet seen the web order
+//!           arrives: 4 - 1 (edge sale 30 s before t)          on hand 3  (not resurrected)
+//! 10:20:00  Square's next count (t=10:20, web order synced) says 3:
+//!           the edge sale is 20 min before t, no longer taken off    on hand 3
+//! ```
+//! And the other way round: a count observed at 09:59:50 that arrives after the 10:00:00 edge
+//! sale is `C - 1` as well, since the sale happened after `t`. A count older than the newest
+//! count applied here is ignored. If the PoS had in fact seen an edge sale inside the window, the
+//! stock reads one low until the next count: the rule errs toward hiding a unit, never toward
+//! selling one twice.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::time::{HOUR, MINUTE};
+use crate::Timestamp;
+
+/// How long after an edge sale a PoS count may still not include it.
+pub const CATCH_UP_MS: i64 = 15 * MINUTE;
+/// Movements older than this are forgotten when no count comes to prune them.
+const HORIZON_MS: i64 = 72 * HOUR;
+/// At most this many remembered movements per location.
+const MAX_RECENT: usize = 2_000;
+
+/// One applied change of on-hand units, remembered to reconcile later counts.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+struct Movement {
+    #[serde(rename = "t")]
+    at: Timestamp,
+    #[serde(rename = "q")]
+    units: i64,
+    /// A sale committed at the edge (a reservation), which the PoS learns of later.
+    #[serde(rename = "e", default, skip_serializing_if = "std::ops::Not::not")]
+    edge_sale: bool,
+}
+
+/// Stock at one location.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LocationStock {
+    /// Sellable units on the shelf (negative when a PoS reports sales we had not seen).
+    pub on_hand: i64,
+    /// Returned units kept out of sellable stock.
+    #[serde(default)]
+    pub unsellable: i64,
+    /// When the newest absolute count applied here was observed.
+    #[serde(default)]
+    pub counted_at: Option<Timestamp>,
+    #[serde(default)]
+    recent: VecDeque<Movement>,
+}
+
+/// What a count did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CountOutcome {
+    /// On hand changed by this many units (possibly 0).
+    Applied(i64),
+    /// Older than the newest count applied: ignored.
+    Stale,
+}
+
+impl LocationStock {
+    /// Applies a movement of `units` (signed) that happened at `at`.
+    pub fn apply(&mut self, units: i64, at: Timestamp, now: Timestamp, edge_sale: bool) {
+        self.on_hand += units;
+        self.recent.push_back(Movement { at, units, edge_sale });
+        self.prune(now);
+    }
+
+    /// Applies an absolute count `count` observed at `at` under the reconciliation rule.
+    pub fn count(&mut self, count: i64, at: Timestamp, now: Timestamp) -> CountOutcome {
+        if self.counted_at.is_some_and(|c| at < c) {
+            return CountOutcome::Stale;
+        }
+        let after: i64 = self.recent.iter().filter(|m| m.at > at).map(|m| m.units).sum();
+        let unseen_edge: i64 = self
+            .recent
+            .iter()
+            .filter(|m| m.edge_sale && m.at <= at && m.at.plus(CATCH_UP_MS) > at)
+            .map(|m| m.units)
+            .sum();
+        let before = self.on_hand;
+        self.on_hand = count + after + unseen_edge;
+        self.counted_at = Some(at);
+        // What happened before the count is in it, except recent edge sales.
+        self.recent.retain(|m| m.at > at || (m.edge_sale && m.at.plus(CATCH_UP_MS) > at));
+        self.prune(now);
+        CountOutcome::Applied(self.on_hand - before)
+    }
+
+    fn prune(&mut self, now: Timestamp) {
+        let horizon = now.plus(-HORIZON_MS);
+        self.recent.retain(|m| m.at >= horizon);
+        while self.recent.len() > MAX_RECENT {
+            self.recent.pop_front();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: i64 = 1_795_687_200_000; // 2026-11-26T10:00:00Z
+
+    fn at(secs: i64) -> Timestamp {
+        Timestamp(T + secs * 1000)
+    }
+
+    #[test]
+    fn a_count_that_has_not_seen_an_edge_sale_does_not_resurrect_it() {
+        let mut s = LocationStock::default();
+        s.count(5, at(-60), at(-60));
+        s.apply(-1, at(0), at(0), true); // web order at the edge
+        s.apply(-1, at(30), at(30), false); // register sale, reported as an event
+        assert_eq!(s.on_hand, 3);
+        // Square counts 4 at 10:00:30: it saw the register sale, not the web order.
+        assert_eq!(s.count(4, at(30), at(31)), CountOutcome::Applied(0));
+        assert_eq!(s.on_hand, 3);
+        // Twenty minutes later the web order has reached the PoS.
+        s.count(3, at(20 * 60), at(20 * 60));
+        assert_eq!(s.on_hand, 3);
+    }
+
+    #[test]
+    fn a_count_observed_before_an_edge_sale_arriving_after_it() {
+        let mut s = LocationStock::default();
+        s.count(5, at(-60), at(-60));
+        s.apply(-1, at(0), at(0), true);
+        s.count(5, at(-10), at(5));
+        assert_eq!(s.on_hand, 4, "the sale happened after the count was taken");
+    }
+
+    #[test]
+    fn stale_counts_are_ignored() {
+        let mut s = LocationStock::default();
+        s.count(5, at(10), at(10));
+        assert_eq!(s.count(9, at(0), at(11)), CountOutcome::Stale);
+        assert_eq!(s.on_hand, 5);
+        assert_eq!(s.count(7, at(10), at(12)), CountOutcome::Applied(2), "same time is not older");
+    }
+
+    #[test]
+    fn memory_stays_bounded() {
+        let mut s = LocationStock::default();
+        for i in 0..10_000 {
+            s.apply(1, at(i), at(i), false);
+        }
+        assert!(s.recent.len() <= MAX_RECENT);
+        assert_eq!(s.on_hand, 10_000);
+    }
+}

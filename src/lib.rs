@@ -22,6 +22,7 @@ mod error;
 pub mod event;
 pub mod forecast;
 pub mod names;
+pub mod pos;
 pub mod reservation;
 pub mod returns;
 pub mod sku;

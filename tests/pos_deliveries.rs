@@ -1,0 +1,53 @@
+//! Duplicated and late PoS deliveries, and absolute counts racing edge sales.
+mod common;
+use common::*;
+use lastunit::Applied;
+
+#[test]
+fn a_duplicated_delivery_changes_nothing() {
+    let mut a = sku_with(r#"{}"#);
+    stock(&mut a, "main-st", 5);
+    let sale = r#"{"event_id":"sq-1","type":"sale","location":"main-st","quantity":1}"#;
+    assert!(matches!(event(&mut a, "square", sale, minutes(0)), Applied::Applied(_)));
+    let v = a.version();
+    assert_eq!(event(&mut a, "square", sale, minutes(60 * 71)), Applied::Duplicate, "Square retries for 72 hours");
+    assert_eq!((a.on_hand_at("main-st"), a.version()), (4, v));
+    // The same id from another provider is another event.
+    assert!(matches!(event(&mut a, "shopify", sale, minutes(1)), Applied::Applied(_)));
+}
+
+#[test]
+fn a_late_absolute_count_is_ignored() {
+    let mut a = sku_with(r#"{}"#);
+    event(&mut a, "shopify", &format!(r#"{{"event_id":"c2","type":"count","location":"main-st","quantity":7,"occurred_at":"{}"}}"#, minutes(5)), minutes(5));
+    let late = format!(r#"{{"event_id":"c1","type":"count","location":"main-st","quantity":9,"occurred_at":"{}"}}"#, minutes(1));
+    assert_eq!(event(&mut a, "shopify", &late, minutes(6)), Applied::Stale);
+    assert_eq!(a.on_hand_at("main-st"), 7);
+}
+
+#[test]
+fn a_count_that_has_not_seen_the_web_order_does_not_resurrect_it() {
+    let mut a = sku_with(r#"{}"#);
+    event(&mut a, "square", &format!(r#"{{"event_id":"c0","type":"count","location":"main-st","quantity":1,"occurred_at":"{}"}}"#, minutes(-5)), minutes(-5));
+    a.reserve(&hold("r1", "web", 1, minutes(10)), minutes(0)).unwrap();
+    a.commit("r1", "o-1", minutes(1)).unwrap();
+    assert_eq!(avail(&a, "web"), 0);
+    // Square, not yet told of the web order, reports the shelf as it knows it.
+    event(&mut a, "square", &format!(r#"{{"event_id":"c1","type":"count","location":"main-st","quantity":1,"occurred_at":"{}"}}"#, minutes(2)), minutes(2));
+    assert_eq!(avail(&a, "web"), 0, "the edge sale is counted once");
+    assert_eq!(avail(&a, "store"), 0);
+    // Once the order reached Square, its count agrees.
+    event(&mut a, "square", &format!(r#"{{"event_id":"c2","type":"count","location":"main-st","quantity":0,"occurred_at":"{}"}}"#, minutes(30)), minutes(30));
+    assert_eq!(a.on_hand_at("main-st"), 0);
+}
+
+#[test]
+fn a_count_taken_before_the_web_order_but_delivered_after_it() {
+    let mut a = sku_with(r#"{}"#);
+    event(&mut a, "square", &format!(r#"{{"event_id":"c0","type":"count","location":"main-st","quantity":3,"occurred_at":"{}"}}"#, minutes(-5)), minutes(-5));
+    a.reserve(&hold("r1", "web", 1, minutes(10)), minutes(0)).unwrap();
+    a.commit("r1", "o-1", minutes(1)).unwrap();
+    // A register sale at 10:00:30 made the PoS count 2; the count arrives at 10:02.
+    event(&mut a, "square", &format!(r#"{{"event_id":"c1","type":"count","location":"main-st","quantity":2,"occurred_at":"{}"}}"#, T0.plus(30_000)), minutes(2));
+    assert_eq!(a.on_hand_at("main-st"), 1, "3 - register sale - web order");
+}

@@ -522,6 +522,7 @@ impl Sku {
                 excess -= here;
             } else {
                 *hold.placed.get_mut(location).expect("placed here") -= moved;
+                hold.placed.retain(|_, q| *q > 0);
                 excess -= moved;
             }
         }

@@ -1,0 +1,268 @@
+//! A proptest state machine: random interleavings of PoS sales, returns, receivings, waste,
+//! counts, duplicated and reordered deliveries, reservations, commits, releases and clock ticks,
+//! driven through the real engine and checked against a naive reference ledger.
+mod common;
+use std::collections::{BTreeMap, BTreeSet};
+
+use common::*;
+use lastunit::{Applied, EventBody, HoldState, Sku, Timestamp};
+use proptest::prelude::*;
+
+const LOCATIONS: [&str; 2] = ["main-st", "warehouse"];
+const CHANNELS: [&str; 3] = ["store", "web", "marketplace"];
+
+#[derive(Clone, Debug)]
+enum Op {
+    Sale { loc: usize, qty: i64 },
+    Return { loc: usize, qty: i64, restock: bool },
+    Receive { loc: usize, qty: i64 },
+    Waste { loc: usize, qty: i64 },
+    Count { loc: usize, qty: i64, ago_s: i64 },
+    Redeliver { which: usize },
+    Reserve { channel: usize, qty: i64, ttl_min: i64 },
+    Commit { which: usize },
+    Release { which: usize },
+    Tick { minutes: i64 },
+}
+
+fn op(with_counts: bool) -> impl Strategy<Value = Op> {
+    let loc = 0..LOCATIONS.len();
+    prop_oneof![
+        3 => (loc.clone(), 1..4i64).prop_map(|(loc, qty)| Op::Sale { loc, qty }),
+        1 => (loc.clone(), 1..3i64, any::<bool>()).prop_map(|(loc, qty, restock)| Op::Return { loc, qty, restock }),
+        2 => (loc.clone(), 1..6i64).prop_map(|(loc, qty)| Op::Receive { loc, qty }),
+        1 => (loc.clone(), 1..2i64).prop_map(|(loc, qty)| Op::Waste { loc, qty }),
+        (if with_counts { 1 } else { 0 }) => (loc, 0..12i64, 0..600i64).prop_map(|(loc, qty, ago_s)| Op::Count { loc, qty, ago_s }),
+        2 => any::<usize>().prop_map(|which| Op::Redeliver { which }),
+        4 => (0..CHANNELS.len(), 1..4i64, 1..30i64).prop_map(|(channel, qty, ttl_min)| Op::Reserve { channel, qty, ttl_min }),
+        3 => any::<usize>().prop_map(|which| Op::Commit { which }),
+        1 => any::<usize>().prop_map(|which| Op::Release { which }),
+        2 => (1..20i64).prop_map(|minutes| Op::Tick { minutes }),
+    ]
+}
+
+/// The naive reference: a list of applied deltas per location, by event id.
+#[derive(Default)]
+struct Reference {
+    applied: BTreeSet<String>,
+    on_hand: BTreeMap<&'static str, i64>,
+}
+
+struct Run {
+    sku: Sku,
+    now: Timestamp,
+    next_id: usize,
+    delivered: Vec<String>,
+    holds: Vec<String>,
+    reference: Reference,
+    edge_sold: i64,
+    with_counts: bool,
+}
+
+impl Run {
+    fn new(config: &str, with_counts: bool) -> Self {
+        let mut sku = sku_with(config);
+        stock(&mut sku, "main-st", 5);
+        stock(&mut sku, "warehouse", 5);
+        let mut reference = Reference::default();
+        reference.on_hand.insert("main-st", 5);
+        reference.on_hand.insert("warehouse", 5);
+        Run { sku, now: T0, next_id: 0, delivered: Vec::new(), holds: Vec::new(), reference, edge_sold: 0, with_counts }
+    }
+
+    fn deliver(&mut self, json: String, loc: &'static str, delta: i64) {
+        let body: EventBody = serde_json::from_str(&json).unwrap();
+        let e = body.check("square", self.now).unwrap();
+        let before = self.sku.version();
+        let outcome = self.sku.apply(&e, self.now).unwrap();
+        let first_time = self.reference.applied.insert(e.source.key());
+        match outcome {
+            Applied::Applied(_) => {
+                assert!(first_time, "an event counted twice: {json}");
+                *self.reference.on_hand.get_mut(loc).unwrap() += delta;
+                assert!(self.sku.version() > before, "version must rise with every change");
+            }
+            Applied::Duplicate => assert!(!first_time, "a new event taken for a duplicate"),
+            Applied::Stale => assert!(self.with_counts, "only counts can be stale"),
+        }
+        if !self.delivered.contains(&json) {
+            self.delivered.push(json);
+        }
+    }
+
+    fn step(&mut self, op: &Op) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let at = self.now;
+        match *op {
+            Op::Sale { loc, qty } => {
+                let l = LOCATIONS[loc];
+                self.deliver(format!(r#"{{"event_id":"e{id}","type":"sale","sku":"A","location":"{l}","quantity":{qty},"occurred_at":"{at}"}}"#), l, -qty)
+            }
+            Op::Return { loc, qty, restock } => {
+                let l = LOCATIONS[loc];
+                self.deliver(
+                    format!(r#"{{"event_id":"e{id}","type":"return","sku":"A","location":"{l}","quantity":{qty},"origin_channel":"web","restock":{restock},"occurred_at":"{at}"}}"#),
+                    l,
+                    if restock { qty } else { 0 },
+                )
+            }
+            Op::Receive { loc, qty } => {
+                let l = LOCATIONS[loc];
+                self.deliver(format!(r#"{{"event_id":"e{id}","type":"receive","sku":"A","location":"{l}","quantity":{qty},"occurred_at":"{at}"}}"#), l, qty)
+            }
+            Op::Waste { loc, qty } => {
+                let l = LOCATIONS[loc];
+                self.deliver(format!(r#"{{"event_id":"e{id}","type":"waste","sku":"A","location":"{l}","quantity":{qty},"occurred_at":"{at}"}}"#), l, -qty)
+            }
+            Op::Count { loc, qty, ago_s } => {
+                let l = LOCATIONS[loc];
+                let observed = at.plus(-ago_s * 1000);
+                let json = format!(r#"{{"event_id":"e{id}","type":"count","sku":"A","location":"{l}","quantity":{qty},"occurred_at":"{observed}"}}"#);
+                let body: EventBody = serde_json::from_str(&json).unwrap();
+                let outcome = self.sku.apply(&body.check("square", at).unwrap(), at).unwrap();
+                if matches!(outcome, Applied::Applied(_)) {
+                    // Counts reset the reference to what the engine decided; the safety
+                    // invariants below still bind it.
+                    self.reference.on_hand.insert(l, self.sku.on_hand_at(l));
+                }
+            }
+            Op::Redeliver { which } => {
+                if !self.delivered.is_empty() {
+                    let json = self.delivered[which % self.delivered.len()].clone();
+                    let before = self.sku.version();
+                    let body: EventBody = serde_json::from_str(&json).unwrap();
+                    let outcome = self.sku.apply(&body.check("square", at).unwrap(), at).unwrap();
+                    assert_eq!(outcome, Applied::Duplicate, "a redelivery must change nothing");
+                    assert_eq!(self.sku.version(), before);
+                }
+            }
+            Op::Reserve { channel, qty, ttl_min } => {
+                let c = CHANNELS[channel];
+                let could = self.sku.available(c).unwrap();
+                let req = hold(&format!("h{id}"), c, qty, at.plus(ttl_min * 60_000));
+                match self.sku.reserve(&req, at) {
+                    Ok(_) => {
+                        assert!(qty <= could, "held {qty} while only {could} could be sold");
+                        self.holds.push(req.id);
+                    }
+                    Err(e) => assert!(
+                        e.code() == "over_cart_limit" || (e.code() == "insufficient_stock" && qty > could),
+                        "refused {qty} with {could} available: {e}"
+                    ),
+                }
+            }
+            Op::Commit { which } => {
+                if !self.holds.is_empty() {
+                    let id = self.holds[which % self.holds.len()].clone();
+                    self.sku.expire(at);
+                    let h = self.sku.hold(&id).cloned();
+                    let before: BTreeMap<_, _> = LOCATIONS.iter().map(|l| (*l, self.sku.on_hand_at(l))).collect();
+                    let result = self.sku.commit(&id, &format!("o-{id}"), at);
+                    match (h.map(|h| h.clone()), result) {
+                        (Some(h), Ok(_)) if h.state == HoldState::Active => {
+                            for (l, q) in &h.placed {
+                                assert!(before[l.as_str()] >= *q, "an edge sale of a unit that did not exist at {l}: {h:?} {before:?}");
+                                let l: &'static str = LOCATIONS.iter().find(|x| **x == l.as_str()).unwrap();
+                                *self.reference.on_hand.get_mut(l).unwrap() -= q;
+                            }
+                            self.edge_sold += h.quantity;
+                        }
+                        (Some(h), Ok(_)) => assert!(matches!(h.state, HoldState::Committed { .. }), "only a committed hold commits again"),
+                        (Some(h), Err(e)) => assert!(!h.is_active(), "a live hold failed to commit: {e}"),
+                        (None, r) => assert!(r.is_err()),
+                    }
+                }
+            }
+            Op::Release { which } => {
+                if !self.holds.is_empty() {
+                    let id = self.holds[which % self.holds.len()].clone();
+                    let _ = self.sku.release(&id, at);
+                }
+            }
+            Op::Tick { minutes } => {
+                self.now = self.now.plus(minutes * 60_000);
+                self.sku.expire(self.now);
+            }
+        }
+        self.check();
+    }
+
+    fn check(&self) {
+        for l in LOCATIONS {
+            assert_eq!(self.sku.on_hand_at(l), self.reference.on_hand[l], "on hand at {l}");
+        }
+        let reserved = self.sku.reserved();
+        assert!(reserved >= 0);
+        for c in CHANNELS {
+            let a = self.sku.availability(c).unwrap();
+            assert!(a.available >= 0);
+            let locs: Vec<&str> = lastunit::Topology::channel(self.sku.topology(), c).unwrap().iter().map(String::as_str).collect();
+            let shelf: i64 = locs.iter().map(|l| self.sku.on_hand_at(l).max(0)).sum();
+            assert!(a.available <= shelf, "{c} offers {} of {shelf} on the shelf", a.available);
+            assert_eq!(a.status == lastunit::Status::OutOfStock, a.available == 0);
+        }
+        // Active holds never claim more than the shelf holds.
+        let shelf: i64 = LOCATIONS.iter().map(|l| self.sku.on_hand_at(l).max(0)).sum();
+        assert!(reserved <= shelf, "{reserved} held of {shelf}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
+
+    #[test]
+    fn the_engine_agrees_with_a_naive_ledger(ops in proptest::collection::vec(op(false), 1..80), buffer in 0u32..3) {
+        let mut run = Run::new(&format!(r#"{{"buffer":{{"mode":"fixed","units":{buffer}}},"max_per_cart":4}}"#), false);
+        for o in &ops {
+            run.step(o);
+        }
+    }
+
+    #[test]
+    fn counts_never_break_the_safety_rules(ops in proptest::collection::vec(op(true), 1..80)) {
+        let mut run = Run::new(r#"{"allocation":{"marketplace":3}}"#, true);
+        for o in &ops {
+            run.step(o);
+        }
+    }
+
+    #[test]
+    fn deliveries_in_any_order_with_repeats_end_in_the_same_state(
+        moves in proptest::collection::vec((0..2usize, -3..6i64), 1..30),
+        order in proptest::collection::vec(any::<proptest::sample::Index>(), 1..90),
+    ) {
+        let events: Vec<String> = moves.iter().enumerate().map(|(i, (loc, q))| {
+            let l = LOCATIONS[*loc];
+            if *q > 0 {
+                format!(r#"{{"event_id":"e{i}","type":"receive","sku":"A","location":"{l}","quantity":{q}}}"#)
+            } else {
+                format!(r#"{{"event_id":"e{i}","type":"sale","sku":"A","location":"{l}","quantity":{}}}"#, 1 - q)
+            }
+        }).collect();
+        let in_order = {
+            let mut s = sku_with("{}");
+            for e in &events { event(&mut s, "shopify", e, T0); }
+            s
+        };
+        let mut shuffled = sku_with("{}");
+        // Every event at least once, in a random order, with random repeats (up to 8 each).
+        let mut deliveries: Vec<usize> = (0..events.len()).collect();
+        deliveries.extend(order.iter().map(|i| i.index(events.len())));
+        let mut counts = vec![0; events.len()];
+        let mut seq: Vec<usize> = Vec::new();
+        for (k, d) in deliveries.iter().enumerate() {
+            if counts[*d] < 8 { counts[*d] += 1; seq.push(*d); }
+            let j = order.get(k).map_or(0, |i| i.index(seq.len()));
+            let last = seq.len() - 1;
+            seq.swap(j, last);
+        }
+        for d in seq { event(&mut shuffled, "shopify", &events[d], T0); }
+        for l in LOCATIONS {
+            prop_assert_eq!(shuffled.on_hand_at(l), in_order.on_hand_at(l));
+        }
+        for c in CHANNELS {
+            prop_assert_eq!(shuffled.available(c).unwrap(), in_order.available(c).unwrap());
+        }
+    }
+}

@@ -1,0 +1,57 @@
+# lastunit: build, serve and test.
+#   make dev    installs what is missing, builds the worker and the widget, serves the edge
+#               on http://127.0.0.1:$(PORT) with state in $(STATE_DIR); SEED_DEMO=1 seeds a demo.
+#   make test   installs what is missing and runs every suite (engine, worker e2e, browser).
+#   make bench  engine benchmarks, then every scripts/bench-*.sh hook.
+
+PORT ?= 8787
+STATE_DIR ?= .wrangler/state
+SEED_DEMO ?= 1
+
+SHELL := /usr/bin/env bash
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# worker-build must never download its tools.
+export WASM_BINDGEN_BIN ?= $(HOME)/.cargo/bin/wasm-bindgen
+export WASM_OPT_BIN ?= $(CURDIR)/node_modules/.bin/wasm-opt
+export ESBUILD_BIN ?= $(CURDIR)/node_modules/.bin/esbuild
+
+.PHONY: all bootstrap build worker widget dev test test-engine test-e2e test-browser bench clean-state
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+worker:
+	cd worker && worker-build --release
+
+widget:
+	@if [ -x www/build.sh ]; then www/build.sh; else mkdir -p www/dist; echo "www/build.sh not present: no widget built"; fi
+
+build: bootstrap worker widget
+
+dev: build
+	@PORT=$(PORT) STATE_DIR=$(STATE_DIR) SEED_DEMO=$(SEED_DEMO) scripts/dev.sh
+
+test-engine:
+	cargo test --workspace --exclude lastunit-worker
+
+test-e2e:
+	node --test --test-concurrency=1 tests/e2e/
+
+test-browser:
+	@if [ -d tests/browser ] && ls tests/browser/*.test.mjs >/dev/null 2>&1; then \
+		node --test --test-concurrency=1 tests/browser/; \
+	else echo "tests/browser: no browser suites present"; fi
+
+test: build
+	$(MAKE) test-engine
+	$(MAKE) test-e2e
+	$(MAKE) test-browser
+
+bench: bootstrap
+	cargo bench
+	@for s in scripts/bench-*.sh; do [ -x "$$s" ] || continue; echo "== $$s"; "$$s"; done
+
+clean-state:
+	rm -rf $(STATE_DIR)

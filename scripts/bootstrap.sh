@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs what lastunit needs to build and test, only what is missing or at the wrong version.
+# Idempotent and quick when everything is in place.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WORKER_BUILD_VERSION=0.8.7
+WASM_BINDGEN_VERSION=0.2.129
+CARGO_BIN="${CARGO_HOME:-$HOME/.cargo}/bin"
+export PATH="$CARGO_BIN:$PATH"
+
+say() { printf 'bootstrap: %s\n' "$*"; }
+
+# Rust and the wasm target.
+if ! command -v cargo >/dev/null; then
+  say "installing rustup"
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
+fi
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# Pinned cargo tools.
+tool_version() { "$1" --version 2>/dev/null | awk '{print $2}' || true; }
+if [ "$(tool_version "$CARGO_BIN/worker-build")" != "$WORKER_BUILD_VERSION" ]; then
+  say "installing worker-build $WORKER_BUILD_VERSION"
+  cargo install --locked worker-build --version "$WORKER_BUILD_VERSION"
+fi
+if [ "$(tool_version "$CARGO_BIN/wasm-bindgen")" != "$WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  cargo install --locked wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+# npm tools (wrangler, esbuild, binaryen, playwright-core, ws), only when node_modules is stale.
+if ! command -v node >/dev/null; then
+  say "node is missing: install Node.js 20 or later" >&2
+  exit 1
+fi
+stamp=node_modules/.package-lock.json
+if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ ! -x node_modules/.bin/wrangler ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+# Chromium for the browser suites.
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+  say "installing chromium"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+fi
+
+# Local settings.
+if [ ! -f .dev.vars ]; then
+  say "creating .dev.vars from .dev.vars.example"
+  cp .dev.vars.example .dev.vars
+fi

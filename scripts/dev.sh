@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Serves the built edge locally (wrangler dev → workerd) and seeds the demo into an empty store.
+# Called by `make dev` after the build; Ctrl-C stops everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT="${PORT:-8787}"
+STATE_DIR="${STATE_DIR:-.wrangler/state}"
+SEED_DEMO="${SEED_DEMO:-1}"
+URL="http://127.0.0.1:$PORT"
+
+[ -f .dev.vars ] || cp .dev.vars.example .dev.vars
+mkdir -p www/dist "$STATE_DIR"
+
+set -m
+node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
+  --show-interactive-dev-session=false &
+WRANGLER_PID=$!
+stop() {
+  trap - INT TERM EXIT
+  kill -TERM -- "-$WRANGLER_PID" 2>/dev/null || true
+  wait "$WRANGLER_PID" 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+for _ in $(seq 1 300); do
+  curl -fsS -o /dev/null "$URL/v1/health" 2>/dev/null && break
+  kill -0 "$WRANGLER_PID" 2>/dev/null || { echo "wrangler dev exited" >&2; exit 1; }
+  sleep 0.2
+done
+
+if [ "$SEED_DEMO" = 1 ]; then
+  node scripts/seed-demo.mjs "$URL"
+fi
+
+cat <<MSG
+
+  lastunit edge:  $URL
+  demo page:      $URL/
+  dashboard:      $URL/dashboard   (admin token: ADMIN_TOKEN in .dev.vars)
+  state:          $STATE_DIR
+  Ctrl-C stops.
+
+MSG
+wait "$WRANGLER_PID"

@@ -1,0 +1,266 @@
+// Shared test harness: starts the real edge (wrangler dev → workerd, with Durable Objects) on a
+// free port with a fresh state directory, and gives small helpers to talk to it.
+//
+//   import { startEdge, signLastunit, hmacBase64 } from '../harness.mjs';
+//   const edge = await startEdge();               // builds nothing: `make test` builds first
+//   const r = await edge.admin('PUT', '/admin/locations/main-st', { name: 'Main St' });
+//   await edge.stop();
+//
+// Every started edge is stopped (process-group kill) when the test process exits.
+import { spawn } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
+
+/** The settings every test edge gets unless overridden (`startEdge({vars})`). */
+export const DEFAULT_VARS = Object.freeze({
+  ADMIN_TOKEN: 'test-admin-token',
+  CHECKOUT_TOKEN: 'test-checkout-token',
+  STOREFRONT_KEY: 'test-storefront-key',
+  SHOPIFY_WEBHOOK_SECRET: 'test-shopify-secret',
+  SQUARE_SIGNATURE_KEY: 'test-square-key',
+  SQUARE_NOTIFICATION_URL: 'https://edge.example/webhooks/square',
+  LIGHTSPEED_CLIENT_SECRET: 'test-lightspeed-secret',
+  CLOVER_AUTH_CODE: 'test-clover-auth-code',
+  CLOVER_API_BASE: 'http://127.0.0.1:9',
+  CLOVER_API_TOKEN: 'test-clover-token',
+  LASTUNIT_WEBHOOK_SECRET: 'test-lastunit-secret',
+  ALLOWED_ORIGINS: 'https://shop.example,http://127.0.0.1:8000',
+});
+
+const live = new Set();
+function killAll() {
+  for (const e of live) e._killGroup('SIGKILL');
+}
+process.on('exit', killAll);
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    killAll();
+    process.exit(130);
+  });
+}
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns a truthy value (returned) or `timeoutMs` passes (throws). */
+export async function waitFor(fn, { timeoutMs = 10000, intervalMs = 100, what = 'condition' } = {}) {
+  const until = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await sleep(intervalMs);
+  }
+}
+
+/**
+ * Starts the edge. Options:
+ * - `vars`: settings merged over DEFAULT_VARS (written to a temp env file, never to .dev.vars);
+ * - `port`: default a free one; `stateDir`: default a fresh temp dir (removed on stop unless given);
+ * - `quiet`: default true (wrangler output kept in `edge.logs()` instead of the console).
+ * Returns `{url, port, stateDir, vars, stop(), restart(), kill9(), logs(), fetch, json, admin, ...}`.
+ */
+export async function startEdge({ vars = {}, port, stateDir, quiet = !process.env.EDGE_VERBOSE, timeoutMs = 60000 } = {}) {
+  if (!existsSync(join(ROOT, 'worker', 'build', 'index.js'))) {
+    throw new Error('worker/build/index.js is missing: run `make build` (or `make test`) first');
+  }
+  if (!existsSync(join(ROOT, 'www', 'dist'))) mkdirSync(join(ROOT, 'www', 'dist'), { recursive: true });
+  const allVars = { ...DEFAULT_VARS, ...vars };
+  const ownState = !stateDir;
+  const work = mkdtempSync(join(tmpdir(), 'lastunit-edge-'));
+  stateDir = stateDir ?? join(work, 'state');
+  const envFile = join(work, 'edge.env');
+  writeFileSync(envFile, Object.entries(allVars).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`).join('\n') + '\n', { mode: 0o600 });
+  port = port ?? (await freePort());
+  const url = `http://127.0.0.1:${port}`;
+  let child = null;
+  let out = '';
+
+  const edge = {
+    url,
+    port,
+    stateDir,
+    vars: allVars,
+    logs: () => out,
+    _killGroup(sig) {
+      if (child && child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(-child.pid, sig);
+        } catch {}
+      }
+    },
+    async start() {
+      const inspector = await freePort();
+      out = '';
+      child = spawn(
+        WRANGLER,
+        ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
+          '--persist-to', stateDir, '--env-file', envFile, '--show-interactive-dev-session=false', '--log-level', 'info'],
+        { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' } },
+      );
+      live.add(edge);
+      const onData = (d) => {
+        out += d;
+        if (!quiet) process.stderr.write(d);
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      const exited = new Promise((r) => child.once('exit', r));
+      edge._exited = exited;
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`wrangler dev exited early:\n${out}`);
+        try {
+          const r = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(2000) });
+          await r.arrayBuffer();
+          if (r.status < 500) break;
+        } catch {}
+        if (Date.now() > until) {
+          edge._killGroup('SIGKILL');
+          throw new Error(`edge did not answer on ${url} within ${timeoutMs} ms:\n${out}`);
+        }
+        await sleep(200);
+      }
+      return edge;
+    },
+    /** Graceful stop (SIGTERM to the whole process group, SIGKILL after 5 s). */
+    async stop({ keepState = !ownState } = {}) {
+      if (child) {
+        edge._killGroup('SIGTERM');
+        const t = setTimeout(() => edge._killGroup('SIGKILL'), 5000);
+        await edge._exited;
+        clearTimeout(t);
+        // Make sure workerd (same group) is gone too.
+        edge._killGroup('SIGKILL');
+        child = null;
+      }
+      live.delete(edge);
+      if (!keepState) rmSync(work, { recursive: true, force: true });
+    },
+    /** Stops and starts again on the same port and state dir. */
+    async restart() {
+      await edge.stop({ keepState: true });
+      return edge.start();
+    },
+    /** Hard crash: SIGKILL to the whole process group, no cleanup by wrangler. */
+    async kill9() {
+      if (child) {
+        edge._killGroup('SIGKILL');
+        await edge._exited;
+        child = null;
+      }
+    },
+    /** fetch against the edge: `edge.fetch('/v1/availability/A')`. */
+    fetch: (path, init) => fetch(url + path, init),
+    /** Request with a JSON body (if any), answer as `{status, headers, body}` (body parsed when JSON). */
+    async json(method, path, body, headers = {}) {
+      const init = { method, headers: { ...headers } };
+      if (body !== undefined) {
+        init.body = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+        if (!init.headers['content-type']) init.headers['content-type'] = 'application/json';
+      }
+      const r = await fetch(url + path, init);
+      const text = await r.text();
+      let parsed = text;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {}
+      return { status: r.status, headers: r.headers, body: parsed };
+    },
+    /** Admin call with the admin token: `edge.admin('PUT', '/admin/skus/A', {...})`. */
+    admin: (method, path, body) => edge.json(method, path, body, { authorization: `Bearer ${allVars.ADMIN_TOKEN}` }),
+    storefront: (method, path, body, headers = {}) => edge.json(method, path, body, { authorization: `Bearer ${allVars.STOREFRONT_KEY}`, ...headers }),
+    checkout: (method, path, body, headers = {}) => edge.json(method, path, body, { authorization: `Bearer ${allVars.CHECKOUT_TOKEN}`, ...headers }),
+    /** Signed generic webhook (`/webhooks/lastunit`). */
+    webhook: (body, { secret = allVars.LASTUNIT_WEBHOOK_SECRET, t } = {}) => {
+      const raw = typeof body === 'string' ? body : JSON.stringify(body);
+      return edge.json('POST', '/webhooks/lastunit', raw, { 'x-lastunit-signature': signLastunit(secret, raw, t) });
+    },
+    availability: async (sku, channel = 'web') => (await edge.json('GET', `/v1/availability/${encodeURIComponent(sku)}?channel=${channel}`)).body,
+  };
+  await edge.start();
+  return edge;
+}
+
+/** Base64 HMAC-SHA256 (Shopify, Square). */
+export function hmacBase64(secret, ...parts) {
+  const h = createHmac('sha256', secret);
+  for (const p of parts) h.update(p);
+  return h.digest('base64');
+}
+
+/** Hex HMAC-SHA256 (Lightspeed, lastunit). */
+export function hmacHex(secret, ...parts) {
+  const h = createHmac('sha256', secret);
+  for (const p of parts) h.update(p);
+  return h.digest('hex');
+}
+
+/** `X-Lastunit-Signature` for `body` at unix seconds `t` (default now). */
+export function signLastunit(secret, body, t = Math.floor(Date.now() / 1000)) {
+  return `t=${t},v1=${hmacHex(secret, `${t}.`, body)}`;
+}
+
+/** Verifies an `X-Lastunit-Signature` header (for subscriber stand-ins); returns true/false. */
+export function verifyLastunit(secret, body, header, toleranceS = 300) {
+  const m = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header ?? '');
+  if (!m) return false;
+  if (Math.abs(Date.now() / 1000 - Number(m[1])) > toleranceS) return false;
+  return hmacHex(secret, `${m[1]}.`, body) === m[2];
+}
+
+/** `X-Signature` value for Lightspeed. */
+export function signLightspeed(secret, body) {
+  return `signature=${hmacHex(secret, body)},algorithm=HMAC-SHA256`;
+}
+
+/** A unique id for test objects. */
+export const uid = (prefix = 'x') => `${prefix}-${randomBytes(6).toString('hex')}`;
+
+/** Sets up the demo-like topology used by most tests: main-st, warehouse; store/web/marketplace. */
+export async function basicCatalog(edge) {
+  const ok = (r) => {
+    if (r.status >= 300) throw new Error(`catalog setup failed: ${r.status} ${JSON.stringify(r.body)}`);
+    return r;
+  };
+  ok(await edge.admin('PUT', '/admin/locations/main-st', { name: 'Main St store', pos_refs: { shopify: '655441491', square: 'L9XZ3', clover: 'MID123', lightspeed: 'outlet-uuid' } }));
+  ok(await edge.admin('PUT', '/admin/locations/warehouse', { name: 'Warehouse' }));
+  ok(await edge.admin('PUT', '/admin/channels/store', { locations: ['main-st'] }));
+  ok(await edge.admin('PUT', '/admin/channels/web', { locations: ['warehouse', 'main-st'] }));
+  ok(await edge.admin('PUT', '/admin/channels/marketplace', { locations: ['warehouse'] }));
+}
+
+/** Registers a SKU and sets stock with admin count events: `stock = {'main-st': 3}`. */
+export async function skuWithStock(edge, sku, stock = {}, config = {}) {
+  const r = await edge.admin('PUT', `/admin/skus/${sku}`, { title: sku, buffer: { mode: 'none' }, ...config });
+  if (r.status >= 300) throw new Error(`PUT sku failed: ${r.status} ${JSON.stringify(r.body)}`);
+  const events = Object.entries(stock).map(([location, quantity]) => ({ event_id: uid('count'), type: 'count', sku, location, quantity }));
+  if (events.length) {
+    const e = await edge.admin('POST', '/admin/events', { events });
+    if (e.status !== 200) throw new Error(`stock events failed: ${e.status} ${JSON.stringify(e.body)}`);
+  }
+}

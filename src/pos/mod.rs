@@ -36,6 +36,9 @@ pub mod lightspeed;
 pub mod shopify;
 pub mod square;
 
+#[cfg(test)]
+mod fuzz;
+
 /// The largest body any PoS route reads: 256 KiB. Checked before anything else.
 pub const MAX_BODY: usize = 256 * 1024;
 

@@ -15,6 +15,8 @@
 
 pub mod ask;
 pub mod availability;
+#[doc(hidden)]
+pub mod bench_support;
 pub mod buffer;
 pub mod catalog;
 pub mod dedupe;

@@ -104,8 +104,11 @@ impl LocationStock {
     }
 
     fn prune(&mut self, now: Timestamp) {
+        // Movements arrive almost in time order: trimming from the front keeps this O(1).
         let horizon = now.plus(-HORIZON_MS);
-        self.recent.retain(|m| m.at >= horizon);
+        while self.recent.front().is_some_and(|m| m.at < horizon) {
+            self.recent.pop_front();
+        }
         while self.recent.len() > MAX_RECENT {
             self.recent.pop_front();
         }

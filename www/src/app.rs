@@ -1,0 +1,462 @@
+//! The widget's state and the one place it changes: [`App::update`], fed by a queue of [`Msg`]
+//! that every callback writes to and a microtask drains.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, VecDeque};
+
+use gloo_timers::callback::Timeout;
+use js_sys::Promise;
+use lastunit::{Availability, Status};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{Element, MutationObserver};
+
+use crate::live::{Poller, Socket};
+use crate::reserve::{Hold, Holds};
+use crate::{dom, net};
+
+/// How long a lost connection may keep showing the last value before the neutral state.
+const STALE_AFTER_MS: u32 = 2_000;
+/// How long a refused reservation's message stays up.
+const NOTICE_MS: u32 = 6_000;
+
+/// Settings, from the script tag's `data-lastunit-*` attributes and `lastunit.configure`.
+#[derive(Clone)]
+pub struct Config {
+    /// The edge's base URL, without a trailing slash.
+    pub endpoint: String,
+    /// The storefront key for reservations.
+    pub key: Option<String>,
+    /// The channel of elements that name none.
+    pub channel: String,
+    /// This page's cart.
+    pub cart_id: String,
+    /// Hold length for `reserve`.
+    pub ttl_seconds: u32,
+    /// The polling period when WebSockets are unavailable.
+    pub poll_ms: u32,
+}
+
+/// One live feed: a SKU on a channel at an edge.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FeedKey {
+    pub endpoint: String,
+    pub sku: String,
+    pub channel: String,
+}
+
+impl FeedKey {
+    /// `/v1/availability/{sku}?channel=` on this feed's edge.
+    pub fn availability_url(&self, channel: &str) -> String {
+        let mut url = self.endpoint.clone();
+        url.push_str("/v1/availability/");
+        url.push_str(&net::encode(&self.sku));
+        url.push_str("?channel=");
+        url.push_str(&net::encode(channel));
+        url
+    }
+}
+
+/// What the page shows for one feed, and the connection behind it.
+pub struct Feed {
+    /// The `[data-lastunit-sku]` elements showing it.
+    pub elements: Vec<Element>,
+    /// The `[data-lastunit-add-to-cart]` buttons it governs.
+    pub buttons: Vec<Element>,
+    /// The newest availability received.
+    pub shown: Option<Availability>,
+    /// Contact with the edge is lost: show the neutral state.
+    pub stale: bool,
+    stale_timer: Option<Timeout>,
+    /// Units the `store` channel has, asked when this channel is `in_store_only`.
+    pub store_units: Option<i64>,
+    store_asked: Option<u64>,
+    /// A passing message (a refused hold), with its timer.
+    pub notice: Option<(String, Timeout)>,
+    pub socket: Socket,
+}
+
+impl Feed {
+    fn new() -> Self {
+        Feed { elements: Vec::new(), buttons: Vec::new(), shown: None, stale: false, stale_timer: None, store_units: None, store_asked: None, notice: None, socket: Socket::default() }
+    }
+}
+
+/// Everything that happens to the widget.
+pub enum Msg {
+    /// The DOM changed (or the page asked): find widget elements again.
+    Scan,
+    /// A socket delivered an availability.
+    Pushed(FeedKey, Availability),
+    /// A socket closed.
+    Closed(FeedKey),
+    /// Time to try the socket again.
+    Reconnect(FeedKey),
+    /// The grace period after losing contact is over.
+    Stale(FeedKey),
+    /// The polling timer fired.
+    Poll,
+    /// A batch poll answered (`None`: failed).
+    Polled { endpoint: String, channel: String, skus: Vec<String>, items: Option<Vec<Availability>> },
+    /// A one-off read answered.
+    Fetched(FeedKey, Option<Availability>),
+    /// The `store` channel's count for an `in_store_only` feed, asked at `version`.
+    StoreUnits(FeedKey, u64, Option<i64>),
+    /// A hold was taken.
+    Held(Hold),
+    /// The edge refused a hold: `available` units left.
+    Refused { key: FeedKey, available: Option<i64> },
+    /// A hold was released by the page.
+    Released(String),
+    /// The countdown's second passed.
+    Tick,
+    /// A notice's time is up.
+    NoticeOver(FeedKey),
+}
+
+/// The widget.
+pub struct App {
+    feeds: BTreeMap<FeedKey, Feed>,
+    holds: Holds,
+    poller: Poller,
+    _observer: Option<(MutationObserver, Closure<dyn FnMut(JsValue)>)>,
+}
+
+thread_local! {
+    static APP: RefCell<Option<App>> = const { RefCell::new(None) };
+    static QUEUE: RefCell<VecDeque<Msg>> = const { RefCell::new(VecDeque::new()) };
+    static CONFIG: RefCell<Option<Config>> = const { RefCell::new(None) };
+    static DRAIN: Closure<dyn FnMut(JsValue)> = Closure::new(|_| drain());
+}
+
+/// Queues `msg`; the queue is drained in a microtask, never inside the caller.
+pub fn dispatch(msg: Msg) {
+    let first = QUEUE.with(|q| {
+        let mut q = q.borrow_mut();
+        q.push_back(msg);
+        q.len() == 1
+    });
+    if first {
+        DRAIN.with(|f| {
+            let _ = Promise::resolve(&JsValue::UNDEFINED).then(f);
+        });
+    }
+}
+
+fn drain() {
+    APP.with(|app| {
+        let Ok(mut app) = app.try_borrow_mut() else { return };
+        let Some(app) = app.as_mut() else {
+            QUEUE.with(|q| q.borrow_mut().clear());
+            return;
+        };
+        while let Some(msg) = QUEUE.with(|q| q.borrow_mut().pop_front()) {
+            app.update(msg);
+        }
+        app.poller.sync(app.feeds.values().any(|f| f.socket.polling), config().poll_ms);
+    });
+}
+
+/// The current settings (a copy: never held across a callback).
+pub fn config() -> Config {
+    CONFIG.with(|c| c.borrow().clone()).unwrap_or_else(|| Config {
+        endpoint: String::new(),
+        key: None,
+        channel: "web".into(),
+        cart_id: String::new(),
+        ttl_seconds: 600,
+        poll_ms: 5_000,
+    })
+}
+
+/// Sets up from the script tag; once.
+pub fn boot(script_url: &str) {
+    if CONFIG.with(|c| c.borrow().is_some()) {
+        return;
+    }
+    let mut cfg = config();
+    cfg.endpoint = dom::edge_from_script_url(script_url);
+    let mut cart = String::from("cart-");
+    cart.push_str(&net::random_id());
+    cfg.cart_id = cart;
+    if let Some(tag) = dom::own_script_tag(script_url) {
+        let attr = |name: &str| tag.get_attribute(name).filter(|v| !v.is_empty());
+        if let Some(endpoint) = attr("data-lastunit-endpoint") {
+            cfg.endpoint = dom::trim_slash(&endpoint);
+        }
+        cfg.key = attr("data-lastunit-key");
+        if let Some(channel) = attr("data-lastunit-channel") {
+            cfg.channel = channel;
+        }
+        if let Some(ms) = attr("data-lastunit-poll-ms").and_then(|v| v.parse::<u32>().ok()) {
+            cfg.poll_ms = ms.max(250);
+        }
+    }
+    CONFIG.with(|c| *c.borrow_mut() = Some(cfg));
+    let observer = dom::observe(|| dispatch(Msg::Scan));
+    APP.with(|a| *a.borrow_mut() = Some(App { feeds: BTreeMap::new(), holds: Holds::default(), poller: Poller::default(), _observer: observer }));
+    dispatch(Msg::Scan);
+}
+
+/// Applies `lastunit.configure(opts)`.
+pub fn configure(opts: &JsValue) {
+    let mut cfg = config();
+    let text = |name: &str| net::get(opts, name).as_string();
+    if let Some(key) = text("key") {
+        cfg.key = Some(key);
+    }
+    if let Some(endpoint) = text("endpoint") {
+        cfg.endpoint = dom::trim_slash(&endpoint);
+    }
+    if let Some(channel) = text("channel") {
+        cfg.channel = channel;
+    }
+    if let Some(cart) = text("cartId") {
+        cfg.cart_id = cart;
+    }
+    if let Some(ttl) = net::get(opts, "ttlSeconds").as_f64() {
+        cfg.ttl_seconds = ttl.clamp(1.0, 3600.0) as u32;
+    }
+    if let Some(ms) = net::get(opts, "pollMs").as_f64() {
+        cfg.poll_ms = ms.max(250.0) as u32;
+    }
+    CONFIG.with(|c| *c.borrow_mut() = Some(cfg));
+}
+
+impl App {
+    /// Handles one message.
+    fn update(&mut self, msg: Msg) {
+        match msg {
+            Msg::Scan => self.scan(),
+            Msg::Pushed(key, value) => {
+                let fresh = match self.feeds.get_mut(&key) {
+                    Some(feed) => feed.socket.delivered(),
+                    None => return,
+                };
+                self.apply(&key, value, fresh);
+            }
+            Msg::Closed(key) => {
+                let Some(feed) = self.feeds.get_mut(&key) else { return };
+                feed.socket.closed(&key);
+                if feed.shown.is_some() && !feed.stale && feed.stale_timer.is_none() {
+                    let k = key.clone();
+                    feed.stale_timer = Some(Timeout::new(STALE_AFTER_MS, move || dispatch(Msg::Stale(k))));
+                }
+                if feed.socket.polling {
+                    dispatch(Msg::Poll);
+                }
+            }
+            Msg::Reconnect(key) => {
+                if let Some(feed) = self.feeds.get_mut(&key) {
+                    feed.socket.connect(&key);
+                }
+            }
+            Msg::Stale(key) => {
+                let Some(feed) = self.feeds.get_mut(&key) else { return };
+                feed.stale_timer = None;
+                if !feed.socket.is_live() {
+                    feed.stale = true;
+                    self.render(&key);
+                }
+            }
+            Msg::Poll => self.poll(),
+            Msg::Polled { endpoint, channel, skus, items } => match items {
+                Some(items) => {
+                    for value in items {
+                        let key = FeedKey { endpoint: endpoint.clone(), sku: value.sku.clone(), channel: channel.clone() };
+                        self.apply(&key, value, false);
+                    }
+                }
+                None => {
+                    for sku in skus {
+                        let key = FeedKey { endpoint: endpoint.clone(), sku, channel: channel.clone() };
+                        if let Some(feed) = self.feeds.get_mut(&key) {
+                            if !feed.socket.is_live() && !feed.stale {
+                                feed.stale = true;
+                                self.render(&key);
+                            }
+                        }
+                    }
+                }
+            },
+            Msg::Fetched(key, value) => {
+                if let Some(value) = value {
+                    self.apply(&key, value, false);
+                }
+            }
+            Msg::StoreUnits(key, version, units) => {
+                let Some(feed) = self.feeds.get_mut(&key) else { return };
+                if feed.store_asked == Some(version) {
+                    feed.store_units = units;
+                    self.render(&key);
+                }
+            }
+            Msg::Held(hold) => {
+                let key = hold.key.clone();
+                self.holds.add(hold);
+                if let Some(feed) = self.feeds.get_mut(&key) {
+                    feed.notice = None;
+                }
+                self.render(&key);
+            }
+            Msg::Refused { key, available } => {
+                let Some(feed) = self.feeds.get_mut(&key) else { return };
+                let text = match available {
+                    Some(n) if n > 0 => {
+                        let mut s = String::from("Only ");
+                        s.push_str(&net::digits(n));
+                        s.push_str(" left — we couldn't hold that many");
+                        s
+                    }
+                    _ => String::from("Sorry, that just sold out"),
+                };
+                let k = key.clone();
+                feed.notice = Some((text, Timeout::new(NOTICE_MS, move || dispatch(Msg::NoticeOver(k)))));
+                self.render(&key);
+                self.fetch(&key);
+            }
+            Msg::Released(id) => {
+                if let Some(hold) = self.holds.remove(&id) {
+                    self.render(&hold.key);
+                    self.fetch(&hold.key);
+                }
+            }
+            Msg::Tick => {
+                let now = js_sys::Date::now();
+                for hold in self.holds.expire(now) {
+                    self.fetch(&hold.key);
+                    self.render(&hold.key);
+                }
+                for key in self.holds.keys() {
+                    self.render(&key);
+                }
+            }
+            Msg::NoticeOver(key) => {
+                if let Some(feed) = self.feeds.get_mut(&key) {
+                    feed.notice = None;
+                    self.render(&key);
+                }
+            }
+        }
+    }
+
+    /// Takes a newer availability (or any, on a fresh connection) and shows it.
+    fn apply(&mut self, key: &FeedKey, value: Availability, fresh: bool) {
+        let Some(feed) = self.feeds.get_mut(key) else { return };
+        if value.sku != key.sku || value.channel != key.channel {
+            return;
+        }
+        if let Some(shown) = &feed.shown {
+            if !fresh && value.version < shown.version {
+                return;
+            }
+        }
+        feed.stale = false;
+        feed.stale_timer = None;
+        let ask_store = value.in_store_only && value.status == Status::OutOfStock && feed.store_asked != Some(value.version);
+        let version = value.version;
+        feed.shown = Some(value);
+        if ask_store {
+            feed.store_asked = Some(version);
+            let k = key.clone();
+            let url = key.availability_url("store");
+            spawn_local(async move {
+                let units = net::availability(&url).await.map(|a| a.available);
+                dispatch(Msg::StoreUnits(k, version, units));
+            });
+        }
+        self.render(key);
+    }
+
+    /// A one-off read of one feed (after a hold ends or is refused).
+    fn fetch(&self, key: &FeedKey) {
+        let k = key.clone();
+        let url = key.availability_url(&key.channel);
+        spawn_local(async move {
+            let value = net::availability(&url).await;
+            dispatch(Msg::Fetched(k, value));
+        });
+    }
+
+    /// Rebinds every widget element and button in the page; opens and closes feeds to match.
+    fn scan(&mut self) {
+        let cfg = config();
+        for feed in self.feeds.values_mut() {
+            feed.elements.clear();
+            feed.buttons.clear();
+        }
+        let found = dom::find(&cfg);
+        for (key, el, is_button) in found {
+            let feed = self.feeds.entry(key.clone()).or_insert_with(Feed::new);
+            if is_button {
+                feed.buttons.push(el);
+            } else {
+                dom::prepare(&el);
+                feed.elements.push(el);
+            }
+            if !feed.socket.started() {
+                feed.socket.connect(&key);
+                if feed.socket.polling {
+                    dispatch(Msg::Poll);
+                }
+            }
+        }
+        let holds = &self.holds;
+        self.feeds.retain(|key, feed| !feed.elements.is_empty() || !feed.buttons.is_empty() || holds.has(key));
+        let keys: Vec<FeedKey> = self.feeds.keys().cloned().collect();
+        for key in keys {
+            self.render(&key);
+        }
+    }
+
+    /// Asks the edge for every feed that has no socket, grouped by edge and channel.
+    fn poll(&mut self) {
+        let mut groups: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+        for (key, feed) in &self.feeds {
+            if feed.socket.polling && !feed.socket.is_live() {
+                groups.entry((key.endpoint.clone(), key.channel.clone())).or_default().push(key.sku.clone());
+            }
+        }
+        for ((endpoint, channel), skus) in groups {
+            for chunk in skus.chunks(100) {
+                let skus = chunk.to_vec();
+                let mut url = endpoint.clone();
+                url.push_str("/v1/availability?skus=");
+                for (i, sku) in skus.iter().enumerate() {
+                    if i > 0 {
+                        url.push(',');
+                    }
+                    url.push_str(&net::encode(sku));
+                }
+                url.push_str("&channel=");
+                url.push_str(&net::encode(&channel));
+                let (endpoint, channel) = (endpoint.clone(), channel.clone());
+                spawn_local(async move {
+                    let items = match net::send("GET", &url, None, None, None).await {
+                        Ok(answer) if answer.status == 200 => parse_items(&answer.body),
+                        _ => None,
+                    };
+                    dispatch(Msg::Polled { endpoint, channel, skus, items });
+                });
+            }
+        }
+    }
+
+    /// Draws one feed into its elements and buttons.
+    fn render(&self, key: &FeedKey) {
+        let Some(feed) = self.feeds.get(key) else { return };
+        let hold = self.holds.summary(key, js_sys::Date::now());
+        dom::render(key, feed, hold);
+    }
+}
+
+/// The `items` of a batch answer; `None` if the answer is not one. Items that are not
+/// availability objects are skipped.
+fn parse_items(body: &JsValue) -> Option<Vec<Availability>> {
+    let items = net::get(body, "items");
+    if !js_sys::Array::is_array(&items) {
+        return None;
+    }
+    let items: js_sys::Array = items.unchecked_into();
+    Some(items.iter().filter_map(|v| net::parse_availability(&v)).collect())
+}

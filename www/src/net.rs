@@ -1,0 +1,137 @@
+//! HTTP to the edge: one `fetch` helper, and small JS-object helpers. No JSON crate: the
+//! browser parses, and [`parse_availability`] turns the result into the engine's type.
+
+use js_sys::{Object, Reflect, JSON};
+use lastunit::{Availability, Status, Timestamp};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Headers, RequestInit, Response};
+
+/// An answer from the edge: the HTTP status and the body parsed as JSON (`undefined` when it
+/// is not JSON).
+pub struct Answer {
+    pub status: u16,
+    pub body: JsValue,
+}
+
+/// Sends one request. `Err` when the edge could not be reached at all.
+pub async fn send(method: &str, url: &str, body: Option<&str>, bearer: Option<&str>, idempotency_key: Option<&str>) -> Result<Answer, JsValue> {
+    let window = web_sys::window().ok_or(JsValue::NULL)?;
+    let init = RequestInit::new();
+    init.set_method(method);
+    let headers = Headers::new()?;
+    if let Some(body) = body {
+        headers.set("Content-Type", "application/json")?;
+        init.set_body(&JsValue::from_str(body));
+    }
+    if let Some(token) = bearer {
+        let mut value = String::from("Bearer ");
+        value.push_str(token);
+        headers.set("Authorization", &value)?;
+    }
+    if let Some(key) = idempotency_key {
+        headers.set("Idempotency-Key", key)?;
+    }
+    init.set_headers(&headers);
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init)).await?.dyn_into()?;
+    let status = response.status();
+    let body = match response.json() {
+        Ok(promise) => JsFuture::from(promise).await.unwrap_or(JsValue::UNDEFINED),
+        Err(_) => JsValue::UNDEFINED,
+    };
+    Ok(Answer { status, body })
+}
+
+/// `GET` and parse an availability object; `None` for anything but a 200 with one.
+pub async fn availability(url: &str) -> Option<Availability> {
+    let answer = send("GET", url, None, None, None).await.ok()?;
+    if answer.status != 200 {
+        return None;
+    }
+    parse_availability(&answer.body)
+}
+
+/// An availability object from parsed JSON; `None` for anything that is not one (a missing or
+/// mistyped field, an unknown status, an unreadable time, a negative or fractional count).
+///
+/// Read field by field rather than through serde: serde's error messages would bring float
+/// formatting and much of `core::fmt` into the widget (about a fifth of its size). The names are
+/// the engine's (`lastunit::Availability`); the status words come from `Status::as_str`.
+pub fn parse_availability(value: &JsValue) -> Option<Availability> {
+    let text = |name: &str| get(value, name).as_string();
+    let whole = |name: &str| get(value, name).as_f64().filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= 9.0e15);
+    let status_word = text("status")?;
+    let status = [Status::InStock, Status::LowStock, Status::OutOfStock].into_iter().find(|s| s.as_str() == status_word)?;
+    Some(Availability {
+        sku: text("sku")?,
+        channel: text("channel")?,
+        available: whole("available")? as i64,
+        status,
+        in_store_only: get(value, "in_store_only").as_bool()?,
+        version: whole("version")? as u64,
+        updated_at: Timestamp::parse(&text("updated_at")?)?,
+    })
+}
+
+/// Parses a WebSocket text frame: an availability object with `"type":"availability"`.
+pub fn parse_push(data: &JsValue) -> Option<Availability> {
+    let text = data.as_string()?;
+    let value = JSON::parse(&text).ok()?;
+    if get(&value, "type").as_string().as_deref() != Some("availability") {
+        return None;
+    }
+    parse_availability(&value)
+}
+
+/// `value[name]`, or `undefined`.
+pub fn get(value: &JsValue, name: &str) -> JsValue {
+    if !value.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(value, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Sets `object[name] = value` (cannot fail on a plain object).
+pub fn set(object: &Object, name: &str, value: &JsValue) {
+    let _ = Reflect::set(object, &JsValue::from_str(name), value);
+}
+
+/// `encodeURIComponent(s)`.
+pub fn encode(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
+/// A short random id (base 36), for carts and idempotency keys.
+pub fn random_id() -> String {
+    let mut id = String::new();
+    for _ in 0..2 {
+        let n = js_sys::Number::from((js_sys::Math::random() * 2_176_782_336.0).floor()); // 36^6
+        if let Some(s) = n.to_string_with_radix(36).ok().and_then(|s| s.as_string()) {
+            id.push_str(&s);
+        }
+    }
+    id
+}
+
+/// Decimal digits of `n`, without the formatting machinery.
+pub fn digits(n: i64) -> String {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let mut s = String::with_capacity(21);
+    if n < 0 {
+        s.push('-');
+    }
+    for &b in &buf[i..] {
+        s.push(char::from(b));
+    }
+    s
+}

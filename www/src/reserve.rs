@@ -1,0 +1,204 @@
+//! Add-to-cart holds: `POST /v1/reservations` for the page, a countdown next to the SKU's
+//! elements while the hold stands, `DELETE /v1/reservations/{id}` to give it back.
+
+use gloo_timers::callback::Interval;
+use js_sys::{Array, Object, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::app::{dispatch, Config, FeedKey, Msg};
+use crate::net;
+
+/// One hold this page took.
+pub struct Hold {
+    /// The edge's reservation id.
+    pub id: String,
+    /// The SKU and channel held.
+    pub key: FeedKey,
+    /// Units held.
+    pub quantity: u32,
+    /// When it lapses, in `Date.now()` milliseconds. Counted from when the request was sent, so
+    /// the countdown never promises more than the edge holds, whatever the page's clock says.
+    pub deadline: f64,
+}
+
+/// What to show for a feed's holds: the units and the time left on the soonest.
+pub struct HoldView {
+    pub quantity: u32,
+    pub remaining_ms: f64,
+}
+
+impl HoldView {
+    /// "Held for you for 9:41" (or "2 held for you for 9:41").
+    pub fn text(&self) -> String {
+        let secs = (self.remaining_ms / 1000.0).ceil().max(0.0) as i64;
+        let mut s = String::new();
+        if self.quantity > 1 {
+            s.push_str(&net::digits(i64::from(self.quantity)));
+            s.push_str(" held for you for ");
+        } else {
+            s.push_str("Held for you for ");
+        }
+        s.push_str(&net::digits(secs / 60));
+        s.push(':');
+        if secs % 60 < 10 {
+            s.push('0');
+        }
+        s.push_str(&net::digits(secs % 60));
+        s
+    }
+}
+
+/// The page's standing holds and the one-second countdown timer (running only while any stands).
+#[derive(Default)]
+pub struct Holds {
+    list: Vec<Hold>,
+    ticker: Option<Interval>,
+}
+
+impl Holds {
+    /// Starts counting `hold` down.
+    pub fn add(&mut self, hold: Hold) {
+        self.list.retain(|h| h.id != hold.id);
+        self.list.push(hold);
+        if self.ticker.is_none() {
+            self.ticker = Some(Interval::new(1_000, || dispatch(Msg::Tick)));
+        }
+    }
+
+    /// Forgets the hold `id`.
+    pub fn remove(&mut self, id: &str) -> Option<Hold> {
+        let at = self.list.iter().position(|h| h.id == id)?;
+        let hold = self.list.remove(at);
+        self.stop_if_idle();
+        Some(hold)
+    }
+
+    /// Removes and returns the holds that have lapsed by `now`.
+    pub fn expire(&mut self, now: f64) -> Vec<Hold> {
+        let (gone, kept) = std::mem::take(&mut self.list).into_iter().partition(|h| h.deadline <= now);
+        self.list = kept;
+        self.stop_if_idle();
+        gone
+    }
+
+    fn stop_if_idle(&mut self) {
+        if self.list.is_empty() {
+            self.ticker = None;
+        }
+    }
+
+    /// The feeds with a standing hold.
+    pub fn keys(&self) -> Vec<FeedKey> {
+        let mut keys: Vec<FeedKey> = Vec::new();
+        for h in &self.list {
+            if !keys.contains(&h.key) {
+                keys.push(h.key.clone());
+            }
+        }
+        keys
+    }
+
+    /// Whether `key` has a standing hold.
+    pub fn has(&self, key: &FeedKey) -> bool {
+        self.list.iter().any(|h| &h.key == key)
+    }
+
+    /// The holds on `key`, if any.
+    pub fn summary(&self, key: &FeedKey, now: f64) -> Option<HoldView> {
+        let mut view: Option<HoldView> = None;
+        for h in self.list.iter().filter(|h| &h.key == key && h.deadline > now) {
+            let v = view.get_or_insert(HoldView { quantity: 0, remaining_ms: f64::INFINITY });
+            v.quantity += h.quantity;
+            v.remaining_ms = v.remaining_ms.min(h.deadline - now);
+        }
+        view
+    }
+}
+
+/// `lastunit.reserve(sku, quantity, opts)`.
+pub async fn reserve(cfg: Config, sku: String, quantity: f64, channel: String, cart: String, ttl: f64) -> Result<JsValue, JsValue> {
+    if !(1.0..=1e6).contains(&quantity) || quantity.fract() != 0.0 {
+        return Err(error("invalid_quantity", "quantity must be a whole number of units, at least 1", 0));
+    }
+    let Some(token) = cfg.key.clone() else {
+        return Err(error("no_storefront_key", "set data-lastunit-key on the script tag or call lastunit.configure({key})", 0));
+    };
+    let ttl = if ttl.is_finite() { ttl.clamp(1.0, 3600.0).floor() } else { 600.0 };
+    let line = Object::new();
+    net::set(&line, "sku", &JsValue::from_str(&sku));
+    net::set(&line, "quantity", &JsValue::from_f64(quantity));
+    let request = Object::new();
+    net::set(&request, "cart_id", &JsValue::from_str(&cart));
+    net::set(&request, "channel", &JsValue::from_str(&channel));
+    net::set(&request, "ttl_seconds", &JsValue::from_f64(ttl));
+    net::set(&request, "lines", &Array::of1(&line));
+    let body = JSON::stringify(&request).ok().and_then(|s| s.as_string()).unwrap_or_default();
+    let mut url = cfg.endpoint.clone();
+    url.push_str("/v1/reservations");
+    let sent = js_sys::Date::now();
+    let answer = net::send("POST", &url, Some(&body), Some(&token), Some(&net::random_id()))
+        .await
+        .map_err(|_| error("unreachable", "the stock service could not be reached", 0))?;
+    let key = FeedKey { endpoint: cfg.endpoint, sku, channel };
+    match answer.status {
+        200 | 201 => {
+            let Some(id) = net::get(&answer.body, "reservation_id").as_string() else {
+                return Err(error("bad_answer", "the stock service answered without a reservation id", answer.status));
+            };
+            dispatch(Msg::Held(Hold { id, key, quantity: quantity as u32, deadline: sent + ttl * 1000.0 }));
+            Ok(answer.body)
+        }
+        409 => {
+            let available = net::get(&answer.body, "available").as_f64().map(|n| n as i64);
+            dispatch(Msg::Refused { key, available });
+            Err(edge_error(&answer))
+        }
+        _ => Err(edge_error(&answer)),
+    }
+}
+
+/// `lastunit.release(id)`.
+pub async fn release(cfg: Config, id: String) -> Result<JsValue, JsValue> {
+    let Some(token) = cfg.key.clone() else {
+        return Err(error("no_storefront_key", "set data-lastunit-key on the script tag or call lastunit.configure({key})", 0));
+    };
+    let mut url = cfg.endpoint.clone();
+    url.push_str("/v1/reservations/");
+    url.push_str(&net::encode(&id));
+    let answer = net::send("DELETE", &url, None, Some(&token), None)
+        .await
+        .map_err(|_| error("unreachable", "the stock service could not be reached", 0))?;
+    match answer.status {
+        200 => {
+            dispatch(Msg::Released(id));
+            Ok(answer.body)
+        }
+        404 | 410 => {
+            dispatch(Msg::Released(id));
+            Err(edge_error(&answer))
+        }
+        _ => Err(edge_error(&answer)),
+    }
+}
+
+/// An `Error` with `error` (a snake_case code) and `status` (0 when no answer).
+fn error(code: &str, message: &str, status: u16) -> JsValue {
+    let e = js_sys::Error::new(message);
+    net::set(&e, "error", &JsValue::from_str(code));
+    net::set(&e, "status", &JsValue::from(status));
+    e.into()
+}
+
+/// An `Error` carrying the edge's error body (`error`, `message`, `available`, ...).
+fn edge_error(answer: &net::Answer) -> JsValue {
+    let code = net::get(&answer.body, "error").as_string().unwrap_or_else(|| String::from("http_error"));
+    let message = net::get(&answer.body, "message").as_string().unwrap_or_else(|| code.clone());
+    let e = error(&code, &message, answer.status);
+    if answer.body.is_object() {
+        let target: &Object = e.unchecked_ref();
+        let source: &Object = answer.body.unchecked_ref();
+        let _ = Object::assign(target, source);
+        net::set(target, "status", &JsValue::from(answer.status));
+    }
+    e
+}

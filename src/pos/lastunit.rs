@@ -130,6 +130,15 @@ mod tests {
     }
 
     #[test]
+    fn matches_the_openssl_example_in_docs_pos() {
+        // docs/POS.md: printf '%s.%s' "$T" "$BODY" | openssl dgst -sha256 -hmac "$SECRET"
+        assert_eq!(
+            sign("whsec_demo", T, ONE.as_bytes()),
+            "t=1795687200,v1=a57c441d46a716165ee5480ef2b6368c77e6ea5488477c4f232342cfc7234595"
+        );
+    }
+
+    #[test]
     fn refuses_stale_unsigned_or_wrongly_signed_deliveries() {
         let body = ONE.as_bytes();
         let good = sign(SECRET, T, body);

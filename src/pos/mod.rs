@@ -4,22 +4,45 @@
 //! secret from its environment. Every entry point, in this order:
 //!
 //! 1. refuses a body above [`MAX_BODY`] ([`PosError::TooLarge`], 413);
-//! 2. checks the provider's signature over the *raw* bytes, in constant time
-//!    ([`PosError::Unauthorized`], 401): nothing of the body is parsed before this;
+//! 2. authenticates the *raw* bytes, in constant time ([`PosError::Unauthorized`], 401):
+//!    nothing of the body is parsed before this, and an empty secret authenticates nothing;
 //! 3. parses and checks the body ([`PosError::BadBody`], 400).
 //!
 //! What comes out is still in the provider's ids: the Worker maps `item_ref` and
-//! `location_ref` to a SKU and a location through the catalog's `pos_refs`.
+//! `location_ref` to a SKU and a location through the catalog's `pos_refs`, dedupes on
+//! `(provider, dedupe_id)`, and applies each count as an absolute `count` observed at
+//! `observed_at`.
+//!
+//! ```text
+//! pub const MAX_BODY: usize = 256 * 1024;
+//! pub enum PosError { Unauthorized(String), BadBody(String), TooLarge }   // .code(), .http_status(), Display
+//! pub struct PosCount { provider: &'static str, dedupe_id: String, item_ref: String,
+//!                       location_ref: String, quantity: i64, observed_at: Timestamp }
+//!
+//! shopify::read(body, hmac_header, event_id, webhook_id, topic, secret)   -> Result<Vec<PosCount>, PosError>
+//! square::read(body, signature, notification_url, signature_key)          -> Result<SquareNotice { counts, ignored }, PosError>
+//! lightspeed::read(body, signature_header, client_secret, now)            -> Result<Vec<PosCount>, PosError>
+//! clover::read(body, auth_header, auth_code)                              -> Result<CloverNotice, PosError>
+//!     CloverNotice::Verification { code } | CloverNotice::Items { items: Vec<CloverItem>, ignored }
+//!     CloverItem { merchant_id, item_id, observed_at, dedupe_id }.count(quantity) -> PosCount
+//! clover::item_stock_path(merchant_id, item_id)                           -> String   // "/v3/merchants/{mId}/item_stocks/{itemId}"
+//! clover::read_item_stock(body)                                           -> Result<i64, PosError>
+//! lastunit::read(body, signature_header, secret, now)                     -> Result<Vec<EventBody>, PosError>
+//! lastunit::sign(secret, t_unix_seconds, body)                            -> String   // "t=<t>,v1=<hex>"
+//! ```
 //!
 //! | route | entry point | gives |
 //! | --- | --- | --- |
-//! | `/webhooks/shopify` | [`shopify::read`] | `Vec<PosCount>` (empty: another topic, or an untracked item) |
+//! | `/webhooks/shopify` | [`shopify::read`] | `Vec<PosCount>` (empty: another topic, or an untracked item: count it as ignored) |
 //! | `/webhooks/square` | [`square::read`] | [`square::SquareNotice`]: counts in state `IN_STOCK`, and how many others were ignored |
-//! | `/webhooks/lightspeed` | [`lightspeed::read`] | `Vec<PosCount>` (empty: another event type) |
+//! | `/webhooks/lightspeed` | [`lightspeed::read`] | `Vec<PosCount>` (empty: another type: count it as ignored) |
 //! | `/webhooks/clover` | [`clover::read`] | [`clover::CloverNotice`]: the one-time verification, or the items whose stock to read back with [`clover::item_stock_path`] and [`clover::read_item_stock`] |
-//! | `/webhooks/lastunit` | [`lastunit::read`] | `Vec<EventBody>`, each already checked with [`EventBody::check`](crate::EventBody::check); [`lastunit::sign`] makes the header |
+//! | `/webhooks/lastunit` | [`lastunit::read`] | `Vec<EventBody>`, 1 to 500, each already checked with [`EventBody::check`](crate::EventBody::check); [`lastunit::sign`] makes the header, also for pushes to subscribers |
 //!
-//! Messages never carry a secret, a signature or a computed digest.
+//! Quantities are whole numbers of units from 0 to 1,000,000; anything else (negative,
+//! fractional, too large) is [`PosError::BadBody`], never rounded or clamped. Messages never
+//! carry a secret, a signature or a computed digest. `docs/POS.md` tells a shop how to wire
+//! each provider.
 
 use core::fmt;
 
@@ -88,7 +111,7 @@ impl std::error::Error for PosError {}
 /// An absolute stock level reported by a PoS, still in the provider's ids.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PosCount {
-    /// `shopify`, `square` or `lightspeed` (Clover counts are built by the Worker after the read-back).
+    /// `shopify`, `square`, `lightspeed` or `clover` (built by [`clover::CloverItem::count`] after the read-back).
     pub provider: &'static str,
     /// Unique per change, stable across redeliveries, 1 to 128 printable ASCII characters (fits
     /// [`Source::event_id`](crate::Source)): the provider's event id, with an item/location suffix

@@ -59,7 +59,8 @@ pub mod lightspeed;
 pub mod shopify;
 pub mod square;
 
-#[cfg(test)]
+// proptest is a native-only dev-dependency (see Cargo.toml).
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod fuzz;
 
 /// The largest body any PoS route reads: 256 KiB. Checked before anything else.

@@ -1,1 +1,36 @@
+//! # The lastunit edge
+//!
+//! A Cloudflare Worker that carries bytes and time to the engine (the `lastunit` crate) and
+//! keeps its state durable. The engine decides everything; this crate only routes, checks
+//! credentials, stores and pushes.
+//!
+//! - [`router`]: the public routes of the contract; `fetch` only dispatches to small functions.
+//! - [`sku_object::SkuObject`]: one Durable Object per SKU (named by the SKU): the engine's
+//!   `Sku` in memory, its snapshot, applied event ids and full ledger in SQLite, live
+//!   WebSockets, and an alarm that expires holds, pushes the summary to the catalog, delivers
+//!   subscriber pushes and recalibrates buffers.
+//! - [`catalog::CatalogObject`]: the single catalog: locations, channels, PoS id maps, SKUs,
+//!   subscribers and one summary per SKU for the dashboard and questions.
+//! - [`cart::CartObject`]: one coordinator per multi-line reservation.
+//!
+//! Architecture invariant: no stock rule lives here; every decision is an engine call with
+//! `now` taken from `Date.now()`.
 
+mod admin;
+mod auth;
+mod cart;
+mod catalog;
+mod http;
+mod ids;
+mod internal;
+mod reservations;
+mod router;
+mod sku_object;
+mod webhooks;
+
+use worker::{event, Context, Env, Request, Response, Result};
+
+#[event(fetch)]
+async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    router::route(req, env).await
+}

@@ -1,0 +1,179 @@
+//! `CartObject`: the coordinator of one multi-line reservation (named by the reservation id).
+//!
+//! It writes its intent first, then holds each line in that SKU's object (every hold carries
+//! `expires_at`, so holds lapse on their own even if this coordinator never runs again). When
+//! a line is refused it releases every hold already taken, then answers the refusal. The first
+//! answer is stored, so a retried request (same `Idempotency-Key`) gets it again.
+//! SQLite: `cart(id=1, json)` (the intent), `answer(id=1, status, body)`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use worker::{durable_object, wasm_bindgen, DurableObject, Env, Method, Request, Response, Result, SqlStorage, State};
+
+use lastunit::Timestamp;
+
+use crate::http::{self, json, json_text};
+use crate::internal::{self, body, call_json, sku_stub};
+
+#[durable_object]
+pub struct CartObject {
+    env: Env,
+    sql: SqlStorage,
+}
+
+/// One line of a reservation.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Line {
+    pub sku: String,
+    pub quantity: i64,
+}
+
+/// What the coordinator is asked to hold.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Intent {
+    pub id: String,
+    pub cart_id: String,
+    pub channel: String,
+    pub lines: Vec<Line>,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Deserialize)]
+struct JsonRow {
+    json: String,
+}
+
+#[derive(Deserialize)]
+struct AnswerRow {
+    status: f64,
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct CommitBody {
+    order_id: String,
+}
+
+impl DurableObject for CartObject {
+    fn new(state: State, env: Env) -> Self {
+        let sql = state.storage().sql();
+        sql.exec("CREATE TABLE IF NOT EXISTS cart(id INTEGER PRIMARY KEY, json TEXT NOT NULL)", None).expect("schema");
+        sql.exec("CREATE TABLE IF NOT EXISTS answer(id INTEGER PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL)", None)
+            .expect("schema");
+        CartObject { env, sql }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        match (req.method(), req.path().as_str()) {
+            (Method::Post, "/reserve") => self.reserve(&mut req).await,
+            (Method::Post, "/commit") => self.commit(&mut req).await,
+            (Method::Post, "/release") => self.release().await,
+            _ => http::not_found(),
+        }
+    }
+}
+
+impl CartObject {
+    fn intent(&self) -> Result<Option<Intent>> {
+        let rows: Vec<JsonRow> = self.sql.exec("SELECT json FROM cart WHERE id = 1", None)?.to_array()?;
+        Ok(rows.into_iter().next().and_then(|r| serde_json::from_str(&r.json).ok()))
+    }
+
+    fn answer(&self) -> Result<Option<Response>> {
+        let rows: Vec<AnswerRow> = self.sql.exec("SELECT status, body FROM answer WHERE id = 1", None)?.to_array()?;
+        match rows.into_iter().next() {
+            Some(r) => Ok(Some(json_text(r.status as u16, r.body)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn store_answer(&self, status: u16, body: &str) -> Result<()> {
+        self.sql.exec("INSERT OR REPLACE INTO answer(id, status, body) VALUES (1, ?, ?)", vec![i64::from(status).into(), body.into()])?;
+        Ok(())
+    }
+
+    async fn reserve(&self, req: &mut Request) -> Result<Response> {
+        if let Some(answer) = self.answer()? {
+            return Ok(answer);
+        }
+        let intent: Intent = match body(req).await {
+            Ok(i) => i,
+            Err(e) => return http::bad_json(e),
+        };
+        let now = internal::now();
+        // Intent first: whatever happens next, this record says which holds may exist.
+        let text = serde_json::to_string(&intent).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        self.sql.exec("INSERT OR REPLACE INTO cart(id, json) VALUES (1, ?)", vec![text.into()])?;
+
+        let mut taken: Vec<&Line> = Vec::new();
+        let mut refusal: Option<(u16, Value)> = None;
+        for line in &intent.lines {
+            let stub = sku_stub(&self.env, &line.sku)?;
+            let body = json!({
+                "id": intent.id, "cart_id": intent.cart_id, "channel": intent.channel,
+                "quantity": line.quantity, "expires_at": intent.expires_at, "now": now,
+            });
+            let (status, answer): (u16, Value) = call_json(&stub, Method::Post, "/reserve", Some(&body)).await?;
+            if status == 201 {
+                taken.push(line);
+            } else {
+                refusal = Some((status, answer));
+                break;
+            }
+        }
+        let (status, answer) = match refusal {
+            Some(r) => {
+                for line in taken {
+                    let stub = sku_stub(&self.env, &line.sku)?;
+                    let _: (u16, Value) = call_json(&stub, Method::Post, "/release", Some(&json!({"id": intent.id, "now": now}))).await?;
+                }
+                r
+            }
+            None => (
+                201,
+                json!({
+                    "reservation_id": intent.id, "cart_id": intent.cart_id, "channel": intent.channel,
+                    "lines": intent.lines, "expires_at": intent.expires_at,
+                }),
+            ),
+        };
+        let text = answer.to_string();
+        self.store_answer(status, &text)?;
+        json_text(status, text)
+    }
+
+    /// Every line committed at one `now`; the first refusal is the answer.
+    async fn commit(&self, req: &mut Request) -> Result<Response> {
+        let b: CommitBody = match body(req).await {
+            Ok(b) => b,
+            Err(e) => return http::bad_json(e),
+        };
+        self.each_line("/commit", json!({"order_id": b.order_id}), "committed").await
+    }
+
+    async fn release(&self) -> Result<Response> {
+        self.each_line("/release", json!({}), "released").await
+    }
+
+    async fn each_line(&self, path: &str, extra: Value, done: &str) -> Result<Response> {
+        let Some(intent) = self.intent()? else {
+            return http::error(404, "unknown_reservation", "no such reservation");
+        };
+        let held = self.answer()?.is_some_and(|a| a.status_code() == 201);
+        if !held {
+            return http::error(404, "unknown_reservation", "this reservation holds nothing");
+        }
+        let now = internal::now();
+        for line in &intent.lines {
+            let stub = sku_stub(&self.env, &line.sku)?;
+            let mut body = extra.clone();
+            body["id"] = json!(intent.id);
+            body["now"] = json!(now);
+            let (status, answer): (u16, Value) = call_json(&stub, Method::Post, path, Some(&body)).await?;
+            if status != 200 {
+                return json(status, &answer);
+            }
+        }
+        json(200, &json!({"status": done}))
+    }
+}

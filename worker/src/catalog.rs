@@ -1,0 +1,391 @@
+//! `CatalogObject`: the one catalog (Durable Object named `catalog`).
+//!
+//! Keeps the `Topology` (locations, channels), each location's config, each SKU's config, the
+//! PoS id maps derived from their `pos_refs`, the subscribers, and the latest `SkuSummary` of
+//! every SKU (pushed by the SKU objects' alarms) so the dashboard and questions over thousands
+//! of SKUs are answered from memory. SQLite: `kv(key, json)`, `skus(sku, config, summary)`,
+//! `subscribers(name, json)`.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use futures_util::future::join_all;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use worker::{durable_object, wasm_bindgen, DurableObject, Env, Method, Request, Response, Result, SqlStorage, State};
+
+use lastunit::catalog::{ChannelConfig, LocationConfig, PROVIDERS};
+use lastunit::{SkuConfig, SkuSummary, Topology};
+
+use crate::http::{self, engine_error, json};
+use crate::internal::{self, body, call, call_json, query, sku_stub};
+use crate::sku_object::Subscriber;
+
+/// SKU objects told about a topology change at once.
+const FANOUT: usize = 25;
+
+#[durable_object]
+pub struct CatalogObject {
+    env: Env,
+    sql: SqlStorage,
+    data: RefCell<Data>,
+}
+
+#[derive(Default)]
+struct Data {
+    topology: Topology,
+    locations: BTreeMap<String, LocationConfig>,
+    skus: BTreeMap<String, SkuConfig>,
+    summaries: Vec<SkuSummary>,
+    summary_index: BTreeMap<String, usize>,
+    subscribers: BTreeMap<String, Subscriber>,
+}
+
+#[derive(Deserialize)]
+struct KvRow {
+    key: String,
+    json: String,
+}
+
+#[derive(Deserialize)]
+struct SkuRow {
+    sku: String,
+    config: String,
+    summary: Option<String>,
+}
+
+/// `POST /check`: which of these SKUs the catalog knows, and the layout.
+#[derive(Serialize, Deserialize)]
+pub struct CheckAnswer {
+    pub unknown: Vec<String>,
+    pub topology: Topology,
+}
+
+/// `POST /resolve`: provider ids to (sku, location).
+#[derive(Serialize, Deserialize)]
+pub struct ResolveReq {
+    pub provider: String,
+    pub refs: Vec<(String, String)>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct ResolveAnswer {
+    pub matches: Vec<Option<(String, String)>>,
+}
+
+#[derive(Deserialize)]
+struct SubscriberBody {
+    url: String,
+    secret: String,
+    channel: String,
+}
+
+impl DurableObject for CatalogObject {
+    fn new(state: State, env: Env) -> Self {
+        let sql = state.storage().sql();
+        for ddl in [
+            "CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, json TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS skus(sku TEXT PRIMARY KEY, config TEXT NOT NULL, summary TEXT)",
+            "CREATE TABLE IF NOT EXISTS subscribers(key TEXT PRIMARY KEY, json TEXT NOT NULL)",
+        ] {
+            sql.exec(ddl, None).expect("schema");
+        }
+        let mut data = Data::default();
+        if let Ok(rows) = sql.exec("SELECT key, json FROM kv", None).and_then(|c| c.to_array::<KvRow>()) {
+            for r in rows {
+                if r.key == "topology" {
+                    data.topology = serde_json::from_str(&r.json).unwrap_or_default();
+                } else if let Some(l) = r.key.strip_prefix("location:") {
+                    if let Ok(c) = serde_json::from_str(&r.json) {
+                        data.locations.insert(l.to_string(), c);
+                    }
+                }
+            }
+        }
+        if let Ok(rows) = sql.exec("SELECT sku, config, summary FROM skus ORDER BY sku", None).and_then(|c| c.to_array::<SkuRow>()) {
+            for r in rows {
+                if let Ok(c) = serde_json::from_str(&r.config) {
+                    data.skus.insert(r.sku.clone(), c);
+                }
+                if let Some(s) = r.summary.and_then(|s| serde_json::from_str::<SkuSummary>(&s).ok()) {
+                    data.summary_index.insert(r.sku, data.summaries.len());
+                    data.summaries.push(s);
+                }
+            }
+        }
+        if let Ok(rows) = sql.exec("SELECT key, json FROM subscribers", None).and_then(|c| c.to_array::<KvRow>()) {
+            for r in rows {
+                if let Ok(s) = serde_json::from_str(&r.json) {
+                    data.subscribers.insert(r.key, s);
+                }
+            }
+        }
+        CatalogObject { env, sql, data: RefCell::new(data) }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let path = req.path();
+        let method = req.method();
+        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        match (method, parts.as_slice()) {
+            (Method::Put, ["locations", l]) => self.put_location(l, &mut req).await,
+            (Method::Put, ["channels", c]) => self.put_channel(c, &mut req).await,
+            (Method::Put, ["skus", s]) => self.put_sku(s, &mut req).await,
+            (Method::Put, ["subscribers", n]) => self.put_subscriber(n, &mut req).await,
+            (Method::Get, ["locations"]) => self.list_locations(),
+            (Method::Get, ["channels"]) => json(200, &self.data.borrow().topology.channels),
+            (Method::Get, ["skus"]) => json(200, &json!({"skus": self.data.borrow().skus.keys().collect::<Vec<_>>()})),
+            (Method::Get, ["subscribers"]) => self.list_subscribers(),
+            (Method::Get, ["topology"]) => json(200, &self.data.borrow().topology),
+            (Method::Post, ["check"]) => self.check(&mut req).await,
+            (Method::Post, ["resolve"]) => self.resolve(&mut req).await,
+            (Method::Post, ["summary"]) => self.summary(&mut req).await,
+            (Method::Get, ["dashboard"]) => self.dashboard(&req),
+            (Method::Get, ["ask"]) => self.ask(&req),
+            _ => http::not_found(),
+        }
+    }
+}
+
+fn storage_err(e: impl ToString) -> worker::Error {
+    worker::Error::RustError(e.to_string())
+}
+
+impl CatalogObject {
+    fn put_kv(&self, key: &str, value: &impl Serialize) -> Result<()> {
+        let text = serde_json::to_string(value).map_err(storage_err)?;
+        self.sql.exec("INSERT OR REPLACE INTO kv(key, json) VALUES (?, ?)", vec![key.into(), text.into()])?;
+        Ok(())
+    }
+
+    /// Tells every SKU object the new layout.
+    async fn fan_out_topology(&self) -> Result<()> {
+        let (topology, skus) = {
+            let d = self.data.borrow();
+            (d.topology.clone(), d.skus.keys().cloned().collect::<Vec<_>>())
+        };
+        let body = json!({"topology": topology});
+        for chunk in skus.chunks(FANOUT) {
+            let calls = chunk.iter().map(|sku| {
+                let body = &body;
+                async move {
+                    let stub = sku_stub(&self.env, sku)?;
+                    call(&stub, Method::Post, "/topology", Some(body)).await.map(|_| ())
+                }
+            });
+            for r in join_all(calls).await {
+                r?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn put_location(&self, name: &str, req: &mut Request) -> Result<Response> {
+        let config: LocationConfig = match body(req).await {
+            Ok(c) => c,
+            Err(e) => return http::bad_json(e),
+        };
+        for (provider, id) in &config.pos_refs {
+            if !PROVIDERS.contains(&provider.as_str()) {
+                return engine_error(&lastunit::Error::invalid("pos_refs", format!("`{provider}` is not one of {}", PROVIDERS.join(", "))));
+            }
+            if let Err(e) = lastunit::names::check_id("pos_refs", id) {
+                return engine_error(&e);
+            }
+        }
+        let mut topology = self.data.borrow().topology.clone();
+        if let Err(e) = topology.put_location(name) {
+            return engine_error(&e);
+        }
+        let changed = topology != self.data.borrow().topology;
+        self.put_kv(&format!("location:{name}"), &config)?;
+        self.put_kv("topology", &topology)?;
+        {
+            let mut d = self.data.borrow_mut();
+            d.topology = topology;
+            d.locations.insert(name.to_string(), config.clone());
+        }
+        if changed {
+            self.fan_out_topology().await?;
+        }
+        json(200, &json!({"location": name, "name": config.name, "pos_refs": config.pos_refs}))
+    }
+
+    fn list_locations(&self) -> Result<Response> {
+        let d = self.data.borrow();
+        let list: Vec<Value> = d
+            .topology
+            .locations
+            .iter()
+            .map(|l| {
+                let c = d.locations.get(l).cloned().unwrap_or_default();
+                json!({"location": l, "name": c.name, "pos_refs": c.pos_refs})
+            })
+            .collect();
+        json(200, &json!({"locations": list}))
+    }
+
+    async fn put_channel(&self, name: &str, req: &mut Request) -> Result<Response> {
+        let config: ChannelConfig = match body(req).await {
+            Ok(c) => c,
+            Err(e) => return http::bad_json(e),
+        };
+        let mut topology = self.data.borrow().topology.clone();
+        if let Err(e) = topology.put_channel(name, &config) {
+            return engine_error(&e);
+        }
+        let changed = topology != self.data.borrow().topology;
+        self.put_kv("topology", &topology)?;
+        self.data.borrow_mut().topology = topology;
+        if changed {
+            self.fan_out_topology().await?;
+        }
+        json(200, &json!({"channel": name, "locations": config.locations}))
+    }
+
+    async fn put_sku(&self, sku: &str, req: &mut Request) -> Result<Response> {
+        let config: SkuConfig = match body(req).await {
+            Ok(c) => c,
+            Err(e) => return http::bad_json(e),
+        };
+        if let Err(e) = config.validate(sku) {
+            return engine_error(&e);
+        }
+        let topology = self.data.borrow().topology.clone();
+        let stub = sku_stub(&self.env, sku)?;
+        let mut resp = call(&stub, Method::Post, "/configure", Some(&json!({"sku": sku, "config": config, "topology": topology}))).await?;
+        let status = resp.status_code();
+        let text = resp.text().await?;
+        if status == 200 {
+            let text_config = serde_json::to_string(&config).map_err(storage_err)?;
+            self.sql.exec(
+                "INSERT INTO skus(sku, config) VALUES (?, ?) ON CONFLICT(sku) DO UPDATE SET config = excluded.config",
+                vec![sku.into(), text_config.into()],
+            )?;
+            self.data.borrow_mut().skus.insert(sku.to_string(), config);
+        }
+        http::json_text(status, text)
+    }
+
+    async fn put_subscriber(&self, name: &str, req: &mut Request) -> Result<Response> {
+        let b: SubscriberBody = match body(req).await {
+            Ok(c) => c,
+            Err(e) => return http::bad_json(e),
+        };
+        if let Err(e) = lastunit::names::check_channel(name).map_err(|_| lastunit::Error::invalid("name", "must match [a-z0-9_-]{1,32}")) {
+            return engine_error(&e);
+        }
+        let url_ok = worker::Url::parse(&b.url).is_ok_and(|u| matches!(u.scheme(), "https" | "http"));
+        if !url_ok {
+            return engine_error(&lastunit::Error::invalid("url", "must be an http(s) URL"));
+        }
+        if b.secret.is_empty() || b.secret.len() > 512 {
+            return engine_error(&lastunit::Error::invalid("secret", "must be 1 to 512 characters"));
+        }
+        if let Err(e) = self.data.borrow().topology.channel(&b.channel) {
+            return engine_error(&e);
+        }
+        let sub = Subscriber { name: name.to_string(), url: b.url, secret: b.secret, channel: b.channel };
+        let text = serde_json::to_string(&sub).map_err(storage_err)?;
+        self.sql.exec("INSERT OR REPLACE INTO subscribers(key, json) VALUES (?, ?)", vec![name.into(), text.into()])?;
+        self.data.borrow_mut().subscribers.insert(name.to_string(), sub.clone());
+        json(200, &json!({"name": sub.name, "url": sub.url, "channel": sub.channel}))
+    }
+
+    fn list_subscribers(&self) -> Result<Response> {
+        let d = self.data.borrow();
+        let list: Vec<Value> = d.subscribers.values().map(|s| json!({"name": s.name, "url": s.url, "channel": s.channel})).collect();
+        json(200, &json!({"subscribers": list}))
+    }
+
+    async fn check(&self, req: &mut Request) -> Result<Response> {
+        let skus: Vec<String> = match body::<Value>(req).await {
+            Ok(v) => serde_json::from_value(v.get("skus").cloned().unwrap_or(json!([]))).unwrap_or_default(),
+            Err(e) => return http::bad_json(e),
+        };
+        let d = self.data.borrow();
+        let unknown = skus.into_iter().filter(|s| !d.skus.contains_key(s)).collect();
+        json(200, &CheckAnswer { unknown, topology: d.topology.clone() })
+    }
+
+    async fn resolve(&self, req: &mut Request) -> Result<Response> {
+        let r: ResolveReq = match body(req).await {
+            Ok(r) => r,
+            Err(e) => return http::bad_json(e),
+        };
+        let d = self.data.borrow();
+        let find_sku = |item: &str| d.skus.iter().find(|(_, c)| c.pos_refs.get(&r.provider).is_some_and(|x| x == item)).map(|(s, _)| s.clone());
+        let find_loc = |loc: &str| d.locations.iter().find(|(_, c)| c.pos_refs.get(&r.provider).is_some_and(|x| x == loc)).map(|(l, _)| l.clone());
+        let matches = r.refs.iter().map(|(item, loc)| Some((find_sku(item)?, find_loc(loc)?))).collect();
+        json(200, &ResolveAnswer { matches })
+    }
+
+    async fn summary(&self, req: &mut Request) -> Result<Response> {
+        let s: SkuSummary = match body(req).await {
+            Ok(s) => s,
+            Err(e) => return http::bad_json(e),
+        };
+        let text = serde_json::to_string(&s).map_err(storage_err)?;
+        let known = self.data.borrow().skus.contains_key(&s.sku);
+        if known {
+            self.sql.exec("UPDATE skus SET summary = ? WHERE sku = ?", vec![text.into(), s.sku.clone().into()])?;
+            let mut d = self.data.borrow_mut();
+            match d.summary_index.get(&s.sku).copied() {
+                Some(i) if d.summaries[i].version <= s.version => d.summaries[i] = s,
+                Some(_) => {}
+                None => {
+                    let i = d.summaries.len();
+                    d.summary_index.insert(s.sku.clone(), i);
+                    d.summaries.push(s);
+                }
+            }
+        }
+        let subs: Vec<&Subscriber> = Vec::new();
+        let d = self.data.borrow();
+        let subs: Vec<&Subscriber> = if known { d.subscribers.values().collect() } else { subs };
+        json(200, &json!({"subscribers": subs}))
+    }
+
+    fn dashboard(&self, req: &Request) -> Result<Response> {
+        let now = internal::now();
+        let horizon = match query(req, "horizon_days").map(|h| h.parse::<f64>()) {
+            None => 7.0,
+            Some(Ok(h)) if h.is_finite() && (0.0..=365.0).contains(&h) => h,
+            Some(_) => return engine_error(&lastunit::Error::invalid("horizon_days", "must be a number of days from 0 to 365")),
+        };
+        let channel = query(req, "channel").filter(|c| !c.is_empty());
+        let d = self.data.borrow();
+        if let Some(c) = &channel {
+            if let Err(e) = d.topology.channel(c) {
+                return engine_error(&e);
+            }
+        }
+        let rows = lastunit::summary::dashboard(&d.summaries, now, horizon, channel.as_deref());
+        json(200, &json!({"generated_at": now, "horizon_days": horizon, "channel": channel, "rows": rows}))
+    }
+
+    fn ask(&self, req: &Request) -> Result<Response> {
+        let q = query(req, "q").unwrap_or_default();
+        if q.trim().is_empty() {
+            return engine_error(&lastunit::Error::invalid("q", "must be a question"));
+        }
+        if q.len() > 500 {
+            return engine_error(&lastunit::Error::invalid("q", "must be at most 500 characters"));
+        }
+        let d = self.data.borrow();
+        json(200, &lastunit::ask::answer(&q, &d.summaries, internal::now()))
+    }
+}
+
+/// Asks the catalog which of `skus` it knows, with the layout.
+pub async fn check(env: &Env, skus: &[String]) -> Result<CheckAnswer> {
+    let (_, a) = call_json(&crate::internal::catalog_stub(env)?, Method::Post, "/check", Some(&json!({"skus": skus}))).await?;
+    Ok(a)
+}
+
+/// Maps provider ids to (sku, location) through the catalog's `pos_refs`.
+pub async fn resolve(env: &Env, provider: &str, refs: Vec<(String, String)>) -> Result<Vec<Option<(String, String)>>> {
+    let (_, a): (u16, ResolveAnswer) =
+        call_json(&crate::internal::catalog_stub(env)?, Method::Post, "/resolve", Some(&ResolveReq { provider: provider.into(), refs })).await?;
+    Ok(a.matches)
+}

@@ -1,0 +1,116 @@
+//! Answers: JSON bodies, the contract's error shape, CORS.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use worker::{Env, Headers, Response, Result};
+
+use crate::internal::setting;
+
+/// A JSON answer with `content-type: application/json; charset=utf-8`.
+pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
+    let text = serde_json::to_string(body).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    json_text(status, text)
+}
+
+/// A JSON answer from text already serialized.
+pub fn json_text(status: u16, text: String) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("content-type", "application/json; charset=utf-8")?;
+    headers.set("cache-control", "no-store")?;
+    Ok(Response::ok(text)?.with_status(status).with_headers(headers))
+}
+
+/// `{"error": code, "message": message}` with `status`.
+pub fn error(status: u16, code: &str, message: impl Into<String>) -> Result<Response> {
+    json(status, &json!({"error": code, "message": message.into()}))
+}
+
+/// The body of an engine refusal: code, sentence, and the fields a client acts on.
+pub fn engine_error_body(e: &lastunit::Error) -> Value {
+    let mut body = json!({"error": e.code(), "message": e.to_string()});
+    match e {
+        lastunit::Error::InsufficientStock { sku, available } => {
+            body["sku"] = json!(sku);
+            body["available"] = json!(available);
+        }
+        lastunit::Error::OverCartLimit { sku, max_per_cart } => {
+            body["sku"] = json!(sku);
+            body["max_per_cart"] = json!(max_per_cart);
+        }
+        lastunit::Error::UnknownSku(sku) => body["sku"] = json!(sku),
+        lastunit::Error::UnknownLocation(l) => body["location"] = json!(l),
+        lastunit::Error::UnknownChannel(c) => body["channel"] = json!(c),
+        lastunit::Error::InvalidInput { field, .. } => body["field"] = json!(field),
+        _ => {}
+    }
+    body
+}
+
+/// An engine refusal as an answer.
+pub fn engine_error(e: &lastunit::Error) -> Result<Response> {
+    json(e.http_status(), &engine_error_body(e))
+}
+
+/// A body that is not the JSON a route expects.
+pub fn bad_json(e: impl core::fmt::Display) -> Result<Response> {
+    error(400, "bad_request", format!("the body is not the JSON this route takes: {e}"))
+}
+
+pub fn not_found() -> Result<Response> {
+    error(404, "not_found", "no such route")
+}
+
+pub fn method_not_allowed() -> Result<Response> {
+    error(405, "method_not_allowed", "this route does not take that method")
+}
+
+/// A copy of `resp` whose headers can be changed (fetched responses have immutable headers).
+pub fn mutable(resp: Response) -> Response {
+    let headers = Headers::new();
+    for (k, v) in resp.headers().entries() {
+        let _ = headers.append(&k, &v);
+    }
+    resp.with_headers(headers)
+}
+
+/// Whether `origin` is one of `ALLOWED_ORIGINS` (exact match, comma-separated).
+pub fn origin_allowed(env: &Env, origin: &str) -> bool {
+    setting(env, "ALLOWED_ORIGINS").split(',').map(str::trim).any(|o| !o.is_empty() && o == origin)
+}
+
+/// Adds CORS headers: any origin for the public widget files, else only allowed origins.
+pub fn with_cors(resp: Response, env: &Env, origin: Option<&str>, path: &str) -> Response {
+    let widget = path.starts_with("/widget/");
+    let allow = match origin {
+        _ if widget => Some("*".to_string()),
+        Some(o) if origin_allowed(env, o) => Some(o.to_string()),
+        _ => None,
+    };
+    let mut resp = mutable(resp);
+    let h = resp.headers_mut();
+    if let Some(a) = allow {
+        let _ = h.set("access-control-allow-origin", &a);
+        if !widget {
+            let _ = h.set("access-control-expose-headers", "content-type");
+        }
+    }
+    if !widget {
+        let _ = h.append("vary", "Origin");
+    }
+    resp
+}
+
+/// The answer to a CORS preflight.
+pub fn preflight(env: &Env, origin: Option<&str>, path: &str) -> Result<Response> {
+    let widget = path.starts_with("/widget/");
+    let Some(origin) = origin.filter(|o| widget || origin_allowed(env, o)) else {
+        return error(403, "forbidden", "this origin is not allowed");
+    };
+    let headers = Headers::new();
+    headers.set("access-control-allow-origin", if widget { "*" } else { origin })?;
+    headers.set("access-control-allow-methods", "GET, POST, PUT, DELETE, OPTIONS")?;
+    headers.set("access-control-allow-headers", "Authorization, Content-Type, Idempotency-Key")?;
+    headers.set("access-control-max-age", "86400")?;
+    headers.set("vary", "Origin")?;
+    Ok(Response::empty()?.with_status(204).with_headers(headers))
+}

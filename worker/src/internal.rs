@@ -1,0 +1,71 @@
+//! Calls between the Worker and its Durable Objects, and the settings and clock they share.
+
+use serde::{de::DeserializeOwned, Serialize};
+use worker::{Date, Env, Headers, Method, Request, RequestInit, Response, Result, Stub};
+
+use lastunit::Timestamp;
+
+/// `now` for the engine: the Worker's clock.
+pub fn now() -> Timestamp {
+    Timestamp(Date::now().as_millis() as i64)
+}
+
+/// A setting from the environment (`.dev.vars`, `wrangler secret`), empty when unset.
+pub fn setting(env: &Env, name: &str) -> String {
+    if let Ok(v) = env.var(name) {
+        return v.to_string();
+    }
+    env.secret(name).map(|s| s.to_string()).unwrap_or_default()
+}
+
+/// The Durable Object of one SKU.
+pub fn sku_stub(env: &Env, sku: &str) -> Result<Stub> {
+    env.durable_object("SKU")?.id_from_name(sku)?.get_stub()
+}
+
+/// The catalog (one instance).
+pub fn catalog_stub(env: &Env) -> Result<Stub> {
+    env.durable_object("CATALOG")?.id_from_name("catalog")?.get_stub()
+}
+
+/// The coordinator of one multi-line reservation.
+pub fn cart_stub(env: &Env, id: &str) -> Result<Stub> {
+    env.durable_object("CART")?.id_from_name(id)?.get_stub()
+}
+
+/// Sends `body` (JSON) to `path` of a Durable Object.
+pub async fn call<B: Serialize + ?Sized>(stub: &Stub, method: Method, path: &str, body: Option<&B>) -> Result<Response> {
+    let mut init = RequestInit::new();
+    init.with_method(method);
+    if let Some(b) = body {
+        let text = serde_json::to_string(b).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        let headers = Headers::new();
+        headers.set("content-type", "application/json")?;
+        init.with_headers(headers);
+        init.with_body(Some(text.into()));
+    }
+    let req = Request::new_with_init(&format!("https://do.internal{path}"), &init)?;
+    stub.fetch_with_request(req).await
+}
+
+/// Like [`call`], reading the answer as `(status, T)`.
+pub async fn call_json<B: Serialize + ?Sized, T: DeserializeOwned>(stub: &Stub, method: Method, path: &str, body: Option<&B>) -> Result<(u16, T)> {
+    let mut resp = call(stub, method, path, body).await?;
+    let status = resp.status_code();
+    let text = resp.text().await?;
+    let value = serde_json::from_str(&text).map_err(|e| worker::Error::RustError(format!("internal answer from {path}: {e}: {text}")))?;
+    Ok((status, value))
+}
+
+/// Reads a JSON request body.
+pub async fn body<T: DeserializeOwned>(req: &mut Request) -> std::result::Result<T, String> {
+    let text = req.text().await.map_err(|e| e.to_string())?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// A query parameter.
+pub fn query(req: &Request, name: &str) -> Option<String> {
+    let url = req.url().ok()?;
+    let v = url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+    v
+}

@@ -1,0 +1,159 @@
+//! The public routes of the contract. Each arm hands over to one small function.
+
+use futures_util::future::join_all;
+use serde_json::{json, Value};
+use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
+
+use crate::auth::{require, Role};
+use crate::http::{self, json, preflight, with_cors};
+use crate::internal::{self, call_json, query, sku_stub};
+use crate::{admin, reservations, webhooks};
+
+/// Most SKUs one `GET /v1/availability?skus=` may name.
+const MAX_BATCH: usize = 100;
+
+pub async fn route(req: Request, env: Env) -> Result<Response> {
+    let path = req.path();
+    let origin = req.headers().get("origin")?;
+    if req.method() == Method::Options {
+        return preflight(&env, origin.as_deref(), &path);
+    }
+    let resp = match dispatch(req, &env, &path).await {
+        Ok(r) => r,
+        Err(e) => {
+            worker::console_error!("{} failed: {e}", path);
+            http::error(500, "internal_error", "the edge could not complete this request")?
+        }
+    };
+    if resp.status_code() == 101 {
+        return Ok(resp);
+    }
+    Ok(with_cors(resp, &env, origin.as_deref(), &path))
+}
+
+async fn dispatch(req: Request, env: &Env, path: &str) -> Result<Response> {
+    let method = req.method();
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (method.clone(), parts.as_slice()) {
+        (Method::Get, ["v1", "health"]) => json(200, &json!({"status": "ok"})),
+        (Method::Get, ["v1", "availability"]) => availability_batch(&req, env).await,
+        (Method::Get, ["v1", "availability", sku]) => availability(&req, env, sku).await,
+        (Method::Get, ["v1", "live", sku]) => live(&req, env, sku).await,
+        (Method::Post, ["v1", "reservations"]) => reservations::create(req, env.clone()).await,
+        (Method::Post, ["v1", "reservations", id, "commit"]) => reservations::commit(req, env.clone(), id).await,
+        (Method::Delete, ["v1", "reservations", id]) => reservations::release(req, env.clone(), id).await,
+        (Method::Post, ["webhooks", provider]) => webhooks::handle(provider, req, env.clone()).await,
+        (_, ["v1", ..]) | (_, ["webhooks", ..]) => http::not_found(),
+        (_, ["admin", ..]) => admin_route(req, env, &parts[1..]).await,
+        (Method::Get | Method::Head, _) => assets(req, env, path).await,
+        _ => http::not_found(),
+    }
+}
+
+async fn admin_route(req: Request, env: &Env, rest: &[&str]) -> Result<Response> {
+    if let Err(resp) = require(&req, env, &[Role::Admin])? {
+        return Ok(resp);
+    }
+    let method = req.method();
+    match (method, rest) {
+        (Method::Put, ["locations", l]) => admin::to_catalog(req, env, Method::Put, &format!("/locations/{l}")).await,
+        (Method::Put, ["channels", c]) => admin::to_catalog(req, env, Method::Put, &format!("/channels/{c}")).await,
+        (Method::Put, ["skus", s]) => admin::to_catalog(req, env, Method::Put, &format!("/skus/{s}")).await,
+        (Method::Put, ["subscribers", n]) => admin::to_catalog(req, env, Method::Put, &format!("/subscribers/{n}")).await,
+        (Method::Get, ["skus", s]) => admin::sku_view(env, s).await,
+        (Method::Get, [list @ ("locations" | "channels" | "skus" | "subscribers" | "dashboard" | "ask")]) => {
+            admin::to_catalog(req, env, Method::Get, &format!("/{list}")).await
+        }
+        (Method::Post, ["purchase-orders"]) => admin::purchase_order(req, env).await,
+        (Method::Post, ["events"]) => admin::events(req, env).await,
+        _ => http::not_found(),
+    }
+}
+
+async fn availability(req: &Request, env: &Env, sku: &str) -> Result<Response> {
+    if lastunit::names::check_sku(sku).is_err() {
+        return http::error(404, "unknown_sku", "no such SKU in the catalog");
+    }
+    let channel = query(req, "channel").unwrap_or_else(|| "web".into());
+    let path = format!("/availability?channel={}", encode(&channel));
+    internal::call::<Value>(&sku_stub(env, sku)?, Method::Get, &path, None).await
+}
+
+/// `GET /v1/availability?skus=A,B&channel=web`: `{"items": [...]}` for the known SKUs, and
+/// `"unknown": [...]` naming the others (an addition to the contract).
+async fn availability_batch(req: &Request, env: &Env) -> Result<Response> {
+    let channel = query(req, "channel").unwrap_or_else(|| "web".into());
+    let list = query(req, "skus").unwrap_or_default();
+    let mut skus: Vec<&str> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    skus.dedup();
+    if skus.is_empty() || skus.len() > MAX_BATCH {
+        return http::engine_error(&lastunit::Error::invalid("skus", format!("must name 1 to {MAX_BATCH} SKUs, comma-separated")));
+    }
+    let path = format!("/availability?channel={}", encode(&channel));
+    let calls = skus.iter().map(|sku| {
+        let path = &path;
+        async move {
+            if lastunit::names::check_sku(sku).is_err() {
+                return Ok((404, json!({"error": "unknown_sku"})));
+            }
+            call_json::<Value, Value>(&sku_stub(env, sku)?, Method::Get, path, None).await
+        }
+    });
+    let mut items = Vec::new();
+    let mut unknown = Vec::new();
+    for (sku, answer) in skus.iter().zip(join_all(calls).await) {
+        let (status, v) = answer?;
+        match status {
+            200 => items.push(v),
+            404 => unknown.push(sku.to_string()),
+            _ => return json(status, &v),
+        }
+    }
+    if unknown.is_empty() {
+        json(200, &json!({"items": items}))
+    } else {
+        json(200, &json!({"items": items, "unknown": unknown}))
+    }
+}
+
+async fn live(req: &Request, env: &Env, sku: &str) -> Result<Response> {
+    if lastunit::names::check_sku(sku).is_err() {
+        return http::error(404, "unknown_sku", "no such SKU in the catalog");
+    }
+    let channel = query(req, "channel").unwrap_or_else(|| "web".into());
+    let headers = Headers::new();
+    for (k, v) in req.headers().entries() {
+        headers.set(&k, &v)?;
+    }
+    let mut init = RequestInit::new();
+    init.with_method(Method::Get).with_headers(headers);
+    let inner = Request::new_with_init(&format!("https://do.internal/live?channel={}", encode(&channel)), &init)?;
+    sku_stub(env, sku)?.fetch_with_request(inner).await
+}
+
+/// Static files: the widget, the demo page, the dashboard.
+async fn assets(req: Request, env: &Env, path: &str) -> Result<Response> {
+    let fetcher = env.assets("ASSETS")?;
+    let url = req.url()?;
+    let target = match path {
+        "/dashboard" | "/dashboard/" => Some("/dashboard/index.html"),
+        "/" => Some("/index.html"),
+        _ => None,
+    };
+    let resp = match target {
+        Some(t) => {
+            let mut u = url.clone();
+            u.set_path(t);
+            fetcher.fetch(u.to_string(), None).await?
+        }
+        None => fetcher.fetch_request(req).await?,
+    };
+    if resp.status_code() == 404 {
+        return http::not_found();
+    }
+    Ok(resp)
+}
+
+fn encode(s: &str) -> String {
+    js_sys::encode_uri_component(s).into()
+}

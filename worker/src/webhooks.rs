@@ -1,0 +1,156 @@
+//! `POST /webhooks/{shopify,square,lightspeed,clover,lastunit}`: verify and read with the engine's
+//! `pos` module, map provider ids through the catalog, apply as `count` (or generic) events.
+
+use serde_json::json;
+use worker::{Env, Fetch, Headers, Method, Request, RequestInit, Response, Result};
+
+use lastunit::pos::{self, PosCount, PosError};
+use lastunit::{EventBody, Timestamp};
+
+use crate::admin::apply_events;
+use crate::http::{self, json};
+use crate::internal::{self, setting};
+
+fn pos_error(e: &PosError) -> Result<Response> {
+    json(e.http_status(), &json!({"error": e.code(), "message": e.to_string()}))
+}
+
+fn header(req: &Request, name: &str) -> Option<String> {
+    req.headers().get(name).ok().flatten()
+}
+
+pub async fn handle(provider: &str, mut req: Request, env: Env) -> Result<Response> {
+    // Refuse a declared oversize body before reading it.
+    let declared = header(&req, "content-length").and_then(|l| l.trim().parse::<usize>().ok());
+    if declared.is_some_and(|l| l > pos::MAX_BODY) {
+        return pos_error(&PosError::TooLarge);
+    }
+    let raw = req.bytes().await?;
+    let now = internal::now();
+    let h = |name: &str| header(&req, name);
+    let (counts, ignored): (Vec<PosCount>, u32) = match provider {
+        "shopify" => match pos::shopify::read(
+            &raw,
+            h("x-shopify-hmac-sha256").as_deref(),
+            h("x-shopify-event-id").as_deref(),
+            h("x-shopify-webhook-id").as_deref(),
+            h("x-shopify-topic").as_deref(),
+            &setting(&env, "SHOPIFY_WEBHOOK_SECRET"),
+        ) {
+            Ok(c) if c.is_empty() => (c, 1),
+            Ok(c) => (c, 0),
+            Err(e) => return pos_error(&e),
+        },
+        "square" => match pos::square::read(
+            &raw,
+            h("x-square-hmacsha256-signature").as_deref(),
+            &setting(&env, "SQUARE_NOTIFICATION_URL"),
+            &setting(&env, "SQUARE_SIGNATURE_KEY"),
+        ) {
+            Ok(n) => (n.counts, n.ignored as u32),
+            Err(e) => return pos_error(&e),
+        },
+        "lightspeed" => match pos::lightspeed::read(&raw, h("x-signature").as_deref(), &setting(&env, "LIGHTSPEED_CLIENT_SECRET"), now) {
+            Ok(c) if c.is_empty() => (c, 1),
+            Ok(c) => (c, 0),
+            Err(e) => return pos_error(&e),
+        },
+        "clover" => match pos::clover::read(&raw, h("x-clover-auth").as_deref(), &setting(&env, "CLOVER_AUTH_CODE")) {
+            Ok(pos::clover::CloverNotice::Verification { .. }) => {
+                return json(200, &json!({"applied": 0, "duplicates": 0, "ignored": 0, "verification": "received"}));
+            }
+            Ok(pos::clover::CloverNotice::Items { items, ignored }) => match clover_read_back(&env, items).await? {
+                Ok(c) => (c, ignored as u32),
+                Err(resp) => return Ok(resp),
+            },
+            Err(e) => return pos_error(&e),
+        },
+        "lastunit" => {
+            let bodies = match pos::lastunit::read(&raw, h("x-lastunit-signature").as_deref(), &setting(&env, "LASTUNIT_WEBHOOK_SECRET"), now) {
+                Ok(b) => b,
+                Err(e) => return pos_error(&e),
+            };
+            let mut events = Vec::with_capacity(bodies.len());
+            for b in &bodies {
+                match b.check("lastunit", now) {
+                    Ok(e) => events.push(e),
+                    Err(e) => return http::engine_error(&e),
+                }
+            }
+            return apply_events(&env, events, now, 0).await;
+        }
+        _ => return http::not_found(),
+    };
+    apply_counts(&env, provider, counts, ignored, now).await
+}
+
+/// Maps each count to a SKU and a location; unmapped ones are ignored.
+async fn apply_counts(env: &Env, provider: &str, counts: Vec<PosCount>, mut ignored: u32, now: Timestamp) -> Result<Response> {
+    let refs = counts.iter().map(|c| (c.item_ref.clone(), c.location_ref.clone())).collect();
+    let matches = crate::catalog::resolve(env, provider, refs).await?;
+    let mut events = Vec::new();
+    for (c, m) in counts.iter().zip(matches) {
+        let Some((sku, location)) = m else {
+            ignored += 1;
+            continue;
+        };
+        let body = EventBody {
+            event_id: c.dedupe_id.clone(),
+            kind: "count".into(),
+            sku,
+            location,
+            quantity: c.quantity,
+            occurred_at: Some(c.observed_at),
+            ..EventBody::default()
+        };
+        match body.check(provider, now) {
+            Ok(e) => events.push(e),
+            Err(e) => return http::error(400, "bad_body", e.to_string()),
+        }
+    }
+    if events.is_empty() {
+        return json(200, &json!({"applied": 0, "duplicates": 0, "ignored": ignored}));
+    }
+    apply_events(env, events, now, ignored).await
+}
+
+/// Clover notices carry no stock: read each item's level back from the Clover API.
+async fn clover_read_back(env: &Env, items: Vec<pos::clover::CloverItem>) -> Result<std::result::Result<Vec<PosCount>, Response>> {
+    let base = setting(env, "CLOVER_API_BASE");
+    let token = setting(env, "CLOVER_API_TOKEN");
+    let mut counts = Vec::with_capacity(items.len());
+    for item in items {
+        let url = format!("{}{}", base.trim_end_matches('/'), pos::clover::item_stock_path(&item.merchant_id, &item.item_id));
+        let headers = Headers::new();
+        headers.set("authorization", &format!("Bearer {token}"))?;
+        headers.set("accept", "application/json")?;
+        let mut init = RequestInit::new();
+        init.with_method(Method::Get).with_headers(headers);
+        let upstream = |why: String| http::error(502, "upstream_unavailable", format!("could not read the stock back from Clover: {why}"));
+        let resp = match Request::new_with_init(&url, &init) {
+            Ok(r) => Fetch::Request(r).send().await,
+            Err(e) => Err(e),
+        };
+        let mut resp = match resp {
+            Ok(r) => r,
+            Err(e) => return Ok(Err(upstream(e.to_string())?)),
+        };
+        if !(200..300).contains(&resp.status_code()) {
+            return Ok(Err(upstream(format!("status {}", resp.status_code()))?));
+        }
+        let bytes = resp.bytes().await?;
+        let quantity = match pos::clover::read_item_stock(&bytes) {
+            Ok(q) => q,
+            Err(e) => return Ok(Err(upstream(e.to_string())?)),
+        };
+        counts.push(PosCount {
+            provider: "clover",
+            dedupe_id: item.dedupe_id,
+            item_ref: item.item_id,
+            location_ref: item.merchant_id,
+            quantity,
+            observed_at: item.observed_at,
+        });
+    }
+    Ok(Ok(counts))
+}

@@ -119,7 +119,7 @@ export async function startEdge({ vars = {}, port, stateDir, quiet = !process.en
       child = spawn(
         WRANGLER,
         ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
-          '--persist-to', stateDir, '--env-file', envFile, '--show-interactive-dev-session=false', '--log-level', 'info'],
+          '--persist-to', stateDir, '--env-file', envFile, '--show-interactive-dev-session=false', '--log-level', 'log'],
         { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' } },
       );
       live.add(edge);

@@ -276,7 +276,7 @@ impl SkuObject {
         let storage = self.state.storage();
         match storage.get_alarm().await? {
             Some(t) if t <= at => Ok(()),
-            _ => storage.set_alarm(at).await,
+            _ => storage.set_alarm(at_time(at)).await,
         }
     }
 
@@ -632,7 +632,7 @@ impl SkuObject {
             next = next.min(now.millis() + 5_000);
         }
         let next = next.max(internal::now().millis() + 50);
-        self.state.storage().set_alarm(next).await?;
+        self.state.storage().set_alarm(at_time(next)).await?;
         Ok(())
     }
 
@@ -701,6 +701,11 @@ impl SkuObject {
             }
         }
     }
+}
+
+/// An absolute alarm time (a bare number would be an offset from now).
+fn at_time(ms: i64) -> worker::ScheduledTime {
+    worker::ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)))
 }
 
 fn insert_ledger(sql: &SqlStorage, entry: &LedgerEntry) -> Result<()> {

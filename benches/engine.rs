@@ -1,59 +1,25 @@
 //! ns per engine operation for a SKU with 10 locations and 5 channels (`make bench`).
-//! The same operations compiled to Wasm are timed by `scripts/bench-wasm.mjs`.
+//! `scripts/bench-wasm.mjs` runs the same [`Workload`] loops compiled to Wasm.
 
-use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
-use lastunit::bench_support::{busy_sku, HoldIds};
-use lastunit::{EventBody, Timestamp};
+use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
+use lastunit::bench_support::Workload;
+use lastunit::Timestamp;
+
+const NOW: Timestamp = Timestamp(1_795_687_200_000);
+const BATCH: u32 = 1_000;
 
 fn engine(c: &mut Criterion) {
-    let now = Timestamp(1_795_687_200_000);
-    let mut sku = busy_sku(now);
-    let mut n = 0u64;
-    c.bench_function("apply_sale_event", |b| {
-        b.iter_batched(
-            || {
-                n += 1;
-                let body = EventBody {
-                    event_id: format!("s{n}"),
-                    kind: "sale".into(),
-                    sku: "A".into(),
-                    location: "loc-3".into(),
-                    quantity: 1,
-                    ..EventBody::default()
-                };
-                body.check("bench", now).unwrap()
-            },
-            |e| black_box(sku.apply(&e, now).unwrap()),
-            BatchSize::SmallInput,
-        )
-    });
-    let sku = busy_sku(now);
-    let mut ids = HoldIds::default();
-    c.bench_function("reserve", |b| {
-        b.iter_batched(
-            || (sku.clone(), ids.next_request(now)),
-            |(mut s, req)| {
-                black_box(s.reserve(&req, now).unwrap());
-                s
-            },
-            BatchSize::LargeInput,
-        )
-    });
-    let sku = busy_sku(now);
-    c.bench_function("commit", |b| {
-        b.iter_batched(
-            || {
-                let mut s = sku.clone();
-                let req = HoldIds::default().next_request(now);
-                s.reserve(&req, now).unwrap();
-                (s, req.id)
-            },
-            |(mut s, id)| black_box(s.commit(&id, "o-1", now).unwrap()),
-            BatchSize::LargeInput,
-        )
-    });
-    let sku = busy_sku(now);
-    c.bench_function("availability", |b| b.iter(|| black_box(sku.availability(black_box("web")).unwrap())));
+    let mut g = c.benchmark_group("engine");
+    g.throughput(Throughput::Elements(u64::from(BATCH)));
+    let mut w = Workload::new(NOW);
+    g.bench_function("apply_event", |b| b.iter(|| w.apply_events(BATCH)));
+    let mut w = Workload::new(NOW);
+    g.bench_function("reserve_then_release", |b| b.iter(|| w.reserve_release(BATCH)));
+    let mut w = Workload::new(NOW);
+    g.bench_function("reserve_then_commit", |b| b.iter(|| w.reserve_commit(BATCH)));
+    let w = Workload::new(NOW);
+    g.bench_function("availability", |b| b.iter(|| black_box(w.availability(black_box(BATCH)))));
+    g.finish();
 }
 
 criterion_group!(benches, engine);

@@ -1,50 +1,88 @@
-//! A busy SKU for benchmarks (native criterion and the same operations in Wasm): 10 locations,
-//! 5 channels, stock everywhere, a fixed buffer and a few holds already taken.
+//! Benchmark workloads, shared by the native criterion benchmark and the Wasm one so both time
+//! the same loops: a SKU with 10 locations and 5 channels, stock everywhere, a fixed buffer and
+//! a few holds already taken.
 
 use crate::catalog::{BufferPolicy, ChannelConfig, SkuConfig, Topology};
 use crate::reservation::HoldRequest;
 use crate::sku::Sku;
-use crate::{EventBody, Timestamp};
+use crate::{EventBody, StockEvent, Timestamp};
 
-/// The benchmark SKU at `now`.
-pub fn busy_sku(now: Timestamp) -> Sku {
-    let mut t = Topology::default();
-    let locations: Vec<String> = (0..10).map(|i| format!("loc-{i}")).collect();
-    for l in &locations {
-        t.put_location(l).expect("valid name");
-    }
-    for (i, c) in ["store", "web", "marketplace", "wholesale", "app"].iter().enumerate() {
-        let locs = locations.iter().skip(i).step_by(1 + i % 3).cloned().collect();
-        t.put_channel(c, &ChannelConfig { locations: locs }).expect("known locations");
-    }
-    let config = SkuConfig { title: "Bench".into(), buffer: BufferPolicy::Fixed { units: 2 }, max_per_cart: 1_000, ..SkuConfig::default() };
-    let mut sku = Sku::new("A", config, t, now).expect("valid config");
-    for (i, l) in locations.iter().enumerate() {
-        let body = EventBody {
-            event_id: format!("seed-{i}"),
-            kind: "receive".into(),
-            sku: "A".into(),
-            location: l.clone(),
-            quantity: 1_000_000,
-            ..EventBody::default()
-        };
-        sku.apply(&body.check("bench", now).expect("valid"), now).expect("applies");
-    }
-    let mut ids = HoldIds::default();
-    for _ in 0..5 {
-        sku.reserve(&ids.next_request(now), now).expect("in stock");
-    }
-    sku
+/// The busy SKU and counters for fresh ids.
+pub struct Workload {
+    sku: Sku,
+    now: Timestamp,
+    next: u64,
 }
 
-/// Fresh single-unit web hold requests.
-#[derive(Default)]
-pub struct HoldIds(u64);
+impl Workload {
+    /// The benchmark SKU at `now`.
+    pub fn new(now: Timestamp) -> Self {
+        let mut t = Topology::default();
+        let locations: Vec<String> = (0..10).map(|i| format!("loc-{i}")).collect();
+        for l in &locations {
+            t.put_location(l).expect("valid name");
+        }
+        for (i, c) in ["store", "web", "marketplace", "wholesale", "app"].iter().enumerate() {
+            let locs = locations.iter().skip(i).step_by(1 + i % 3).cloned().collect();
+            t.put_channel(c, &ChannelConfig { locations: locs }).expect("known locations");
+        }
+        let config = SkuConfig { title: "Bench".into(), buffer: BufferPolicy::Fixed { units: 2 }, max_per_cart: 1_000, ..SkuConfig::default() };
+        let sku = Sku::new("A", config, t, now).expect("valid config");
+        let mut w = Workload { sku, now, next: 0 };
+        // Enough stock that no benchmark run sells out (ten receivings per location).
+        for l in &locations {
+            for _ in 0..10 {
+                let e = w.event("receive", l, i64::from(crate::catalog::MAX_UNITS));
+                w.sku.apply(&e, now).expect("applies");
+            }
+        }
+        for _ in 0..5 {
+            let req = w.hold_request();
+            w.sku.reserve(&req, now).expect("in stock");
+        }
+        w
+    }
 
-impl HoldIds {
-    /// The next request, expiring ten minutes after `now`.
-    pub fn next_request(&mut self, now: Timestamp) -> HoldRequest {
-        self.0 += 1;
-        HoldRequest { id: format!("bench-{}", self.0), cart_id: format!("cart-{}", self.0), channel: "web".into(), quantity: 1, expires_at: now.plus(600_000) }
+    fn event(&mut self, kind: &str, location: &str, quantity: i64) -> StockEvent {
+        self.next += 1;
+        let body = EventBody { event_id: format!("e{}", self.next), kind: kind.into(), sku: "A".into(), location: location.into(), quantity, ..EventBody::default() };
+        body.check("bench", self.now).expect("valid")
+    }
+
+    fn hold_request(&mut self) -> HoldRequest {
+        self.next += 1;
+        HoldRequest { id: format!("h{}", self.next), cart_id: format!("c{}", self.next), channel: "web".into(), quantity: 1, expires_at: self.now.plus(600_000) }
+    }
+
+    /// `n` events applied (alternating a sale and a receiving, so stock stays level), each
+    /// built and checked from its wire form first.
+    pub fn apply_events(&mut self, n: u32) {
+        for i in 0..n {
+            let e = if i % 2 == 0 { self.event("sale", "loc-3", 1) } else { self.event("receive", "loc-3", 1) };
+            self.sku.apply(&e, self.now).expect("applies");
+        }
+    }
+
+    /// `n` reservations, each released again so the SKU does not fill up with holds.
+    pub fn reserve_release(&mut self, n: u32) {
+        for _ in 0..n {
+            let req = self.hold_request();
+            self.sku.reserve(&req, self.now).expect("in stock");
+            self.sku.release(&req.id, self.now).expect("active");
+        }
+    }
+
+    /// `n` reservations, each committed as a sale.
+    pub fn reserve_commit(&mut self, n: u32) {
+        for _ in 0..n {
+            let req = self.hold_request();
+            self.sku.reserve(&req, self.now).expect("in stock");
+            self.sku.commit(&req.id, "o", self.now).expect("live hold");
+        }
+    }
+
+    /// `n` availability answers for the web channel; returns their sum so nothing is elided.
+    pub fn availability(&self, n: u32) -> i64 {
+        (0..n).map(|_| self.sku.availability("web").expect("known channel").available).sum()
     }
 }

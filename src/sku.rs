@@ -24,8 +24,11 @@ use crate::{Error, Timestamp};
 pub const LEDGER_KEPT: usize = 50;
 /// Days of history kept for charts.
 pub const HISTORY_DAYS: usize = 30;
-/// Settled holds are remembered this long, so a retried commit or release gets the same answer.
+/// Settled holds are remembered at least this long (unless more than [`SETTLED_KEPT`] settle
+/// sooner), so a retried commit or release gets the same answer.
 pub const SETTLED_KEPT_MS: i64 = 24 * HOUR;
+/// At most this many settled holds are remembered; the oldest go first.
+pub const SETTLED_KEPT: usize = 1_000;
 
 /// One movement of stock, as the ledger records it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -94,7 +97,10 @@ pub struct Sku {
     topology: Topology,
     stock: BTreeMap<String, LocationStock>,
     transit: Vec<Transit>,
+    /// Active holds only, so availability never walks settled ones.
     holds: BTreeMap<String, Hold>,
+    /// Committed, released, expired and bumped holds, for idempotent answers.
+    settled: BTreeMap<String, Hold>,
     /// Allocated units each named channel has left.
     allocation_left: BTreeMap<String, i64>,
     buffer_in_force: u32,
@@ -123,6 +129,7 @@ impl Sku {
             stock: BTreeMap::new(),
             transit: Vec::new(),
             holds: BTreeMap::new(),
+            settled: BTreeMap::new(),
             allocation_left: BTreeMap::new(),
             buffer_in_force: 0,
             velocity: BTreeMap::new(),
@@ -202,7 +209,11 @@ impl Sku {
     }
 
     fn loc_mut(&mut self, location: &str) -> &mut LocationStock {
-        self.stock.entry(location.to_string()).or_default()
+        // Look up before inserting: this runs on every event and should not allocate.
+        if !self.stock.contains_key(location) {
+            self.stock.insert(location.to_string(), LocationStock::default());
+        }
+        self.stock.get_mut(location).expect("inserted above")
     }
 
     fn on_hand(&self, location: &str) -> i64 {
@@ -210,7 +221,7 @@ impl Sku {
     }
 
     fn held_at(&self, location: &str) -> i64 {
-        self.holds.values().filter(|h| h.is_active()).map(|h| h.placed.get(location).copied().unwrap_or(0)).sum()
+        self.holds.values().map(|h| h.placed.get(location).copied().unwrap_or(0)).sum()
     }
 
     fn free_at(&self, location: &str) -> i64 {
@@ -218,12 +229,12 @@ impl Sku {
     }
 
     fn held_on(&self, channel: &str) -> i64 {
-        self.holds.values().filter(|h| h.is_active() && h.channel == channel).map(|h| h.quantity).sum()
+        self.holds.values().filter(|h| h.channel == channel).map(|h| h.quantity).sum()
     }
 
     /// Units held in carts now.
     pub fn reserved(&self) -> i64 {
-        self.holds.values().filter(|h| h.is_active()).map(|h| h.quantity).sum()
+        self.holds.values().map(|h| h.quantity).sum()
     }
 
     /// The buffer in force (units) for buffered channels.
@@ -409,9 +420,9 @@ impl Sku {
     }
 
     fn record_sale(&mut self, channel: &str, units: i64, at: Timestamp, now: Timestamp) {
-        self.velocity.entry(channel.to_string()).or_default().record(units, at);
-        self.returns.entry(channel.to_string()).or_default().sold(units);
-        *self.day(now).sales.entry(channel.to_string()).or_default() += units;
+        entry(&mut self.velocity, channel).record(units, at);
+        entry(&mut self.returns, channel).sold(units);
+        *entry(&mut self.day(now).sales, channel) += units;
     }
 
     /// Closes purchase-order or transfer lines. A receiving is a physical fact, so an unknown
@@ -489,7 +500,7 @@ impl Sku {
         let mut newest_first: Vec<(Timestamp, String)> = self
             .holds
             .values()
-            .filter(|h| h.is_active() && h.placed.get(location).is_some_and(|q| *q > 0))
+            .filter(|h| h.placed.get(location).is_some_and(|q| *q > 0))
             .map(|h| (h.created_at, h.id.clone()))
             .collect();
         newest_first.sort_by(|a, b| b.cmp(a));
@@ -517,9 +528,8 @@ impl Sku {
             }
             if to_move > 0 {
                 // Not enough elsewhere: the hold is broken and gives up everything it holds.
-                hold.state = HoldState::Bumped;
-                hold.settled_at = now;
                 excess -= here;
+                self.settle(&id, HoldState::Bumped, now);
             } else {
                 *hold.placed.get_mut(location).expect("placed here") -= moved;
                 hold.placed.retain(|_, q| *q > 0);
@@ -532,7 +542,7 @@ impl Sku {
 
     /// Holds units for a cart. All or nothing; the same id again returns the same hold.
     pub fn reserve(&mut self, req: &HoldRequest, now: Timestamp) -> Result<Hold, Error> {
-        if let Some(h) = self.holds.get(&req.id) {
+        if let Some(h) = self.hold(&req.id) {
             return Ok(h.clone());
         }
         check_id("reservation_id", &req.id)?;
@@ -547,7 +557,7 @@ impl Sku {
         let in_cart: i64 = self
             .holds
             .values()
-            .filter(|h| h.is_active() && h.cart_id == req.cart_id)
+            .filter(|h| h.cart_id == req.cart_id)
             .map(|h| h.quantity)
             .sum();
         if in_cart + req.quantity > i64::from(self.config.max_per_cart) {
@@ -588,7 +598,7 @@ impl Sku {
     pub fn commit(&mut self, id: &str, order_id: &str, now: Timestamp) -> Result<Hold, Error> {
         check_id("order_id", order_id)?;
         self.expire(now);
-        let hold = self.holds.get(id).ok_or_else(|| Error::UnknownReservation(id.to_string()))?.clone();
+        let hold = self.hold(id).ok_or_else(|| Error::UnknownReservation(id.to_string()))?.clone();
         match &hold.state {
             HoldState::Committed { .. } => return Ok(hold),
             HoldState::Expired => return Err(Error::ReservationExpired(id.to_string())),
@@ -623,10 +633,7 @@ impl Sku {
             *left -= hold.quantity;
         }
         self.record_sale(&hold.channel, hold.quantity, now, now);
-        let h = self.holds.get_mut(id).expect("present");
-        h.state = HoldState::Committed { order_id: order_id.to_string() };
-        h.settled_at = now;
-        let committed = h.clone();
+        let committed = self.settle(id, HoldState::Committed { order_id: order_id.to_string() }, now);
         self.recalibrate(now);
         self.touch(now);
         self.day(now).closing_on_hand = self.total_on_hand();
@@ -636,13 +643,11 @@ impl Sku {
     /// Gives held units back. Releasing a released, expired or bumped hold is a no-op.
     pub fn release(&mut self, id: &str, now: Timestamp) -> Result<Hold, Error> {
         self.expire(now);
-        let h = self.holds.get_mut(id).ok_or_else(|| Error::UnknownReservation(id.to_string()))?;
+        let h = self.hold(id).ok_or_else(|| Error::UnknownReservation(id.to_string()))?;
         match h.state {
             HoldState::Committed { .. } => Err(Error::ReservationCommitted(id.to_string())),
             HoldState::Active => {
-                h.state = HoldState::Released;
-                h.settled_at = now;
-                let h = h.clone();
+                let h = self.settle(id, HoldState::Released, now);
                 self.touch(now);
                 Ok(h)
             }
@@ -652,30 +657,45 @@ impl Sku {
 
     /// A hold by id (active or recently settled).
     pub fn hold(&self, id: &str) -> Option<&Hold> {
-        self.holds.get(id)
+        self.holds.get(id).or_else(|| self.settled.get(id))
     }
 
-    /// Expires every active hold whose time has come; returns how many. Also forgets settled
-    /// holds older than [`SETTLED_KEPT_MS`].
+    /// Expires every active hold whose time has come; returns how many.
     pub fn expire(&mut self, now: Timestamp) -> usize {
-        let mut n = 0;
-        for h in self.holds.values_mut() {
-            if h.is_active() && h.expires_at <= now {
-                h.state = HoldState::Expired;
-                h.settled_at = h.expires_at;
-                n += 1;
-            }
+        let due: Vec<(String, Timestamp)> =
+            self.holds.values().filter(|h| h.expires_at <= now).map(|h| (h.id.clone(), h.expires_at)).collect();
+        for (id, at) in &due {
+            self.settle(id, HoldState::Expired, *at);
         }
-        self.holds.retain(|_, h| h.is_active() || h.settled_at.plus(SETTLED_KEPT_MS) > now);
-        if n > 0 {
+        if !due.is_empty() {
             self.touch(now);
         }
-        n
+        due.len()
+    }
+
+    /// Moves an active hold to the settled ones, forgetting the oldest settled past the limits.
+    fn settle(&mut self, id: &str, state: HoldState, now: Timestamp) -> Hold {
+        let mut h = self.holds.remove(id).expect("settling an active hold");
+        h.state = state;
+        h.settled_at = now;
+        self.settled.insert(id.to_string(), h.clone());
+        if self.settled.len() > SETTLED_KEPT + SETTLED_KEPT / 10 {
+            let mut by_age: Vec<(Timestamp, String)> = self.settled.values().map(|h| (h.settled_at, h.id.clone())).collect();
+            by_age.sort();
+            let cutoff = now.plus(-SETTLED_KEPT_MS);
+            let excess = self.settled.len() - SETTLED_KEPT;
+            for (i, (at, old)) in by_age.into_iter().enumerate() {
+                if i < excess || at < cutoff {
+                    self.settled.remove(&old);
+                }
+            }
+        }
+        h
     }
 
     /// The next moment the SKU changes on its own (a hold expiring), for the caller's alarm.
     pub fn next_expiry(&self) -> Option<Timestamp> {
-        self.holds.values().filter(|h| h.is_active()).map(|h| h.expires_at).min()
+        self.holds.values().map(|h| h.expires_at).min()
     }
 
     // ---- purchase orders -----------------------------------------------------------------------
@@ -712,7 +732,7 @@ impl Sku {
             unsellable: self.stock.iter().filter(|(_, s)| s.unsellable > 0).map(|(l, s)| (l.clone(), s.unsellable)).collect(),
             in_transit: self.transit.clone(),
             reserved: self.reserved(),
-            holds: self.holds.values().filter(|h| h.is_active()).count(),
+            holds: self.holds.len(),
             buffer: self.buffer_in_force,
             available: self.availability_all().into_iter().map(|(c, a)| (c, a.available)).collect(),
             channel_locations: self.topology.channels.clone(),
@@ -754,4 +774,12 @@ impl Sku {
     pub fn velocity_per_day(&self, now: Timestamp) -> BTreeMap<String, f64> {
         self.velocity.iter().map(|(c, v)| (c.clone(), v.per_day(now))).collect()
     }
+}
+
+/// `map.entry(key).or_default()` without allocating the key when it is already there.
+fn entry<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
 }

@@ -105,3 +105,32 @@ impl Engine {
         to_js(&self.sku.summary())
     }
 }
+
+/// The benchmark workload (see `bench_support`), for timing the engine in Wasm from JS.
+#[wasm_bindgen]
+pub struct BenchWorkload(crate::bench_support::Workload);
+
+#[wasm_bindgen]
+impl BenchWorkload {
+    /// The busy SKU at `now_ms`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(now_ms: f64) -> BenchWorkload {
+        BenchWorkload(crate::bench_support::Workload::new(at(now_ms)))
+    }
+    /// `n` events applied.
+    pub fn apply_events(&mut self, n: u32) {
+        self.0.apply_events(n)
+    }
+    /// `n` reservations, each released.
+    pub fn reserve_release(&mut self, n: u32) {
+        self.0.reserve_release(n)
+    }
+    /// `n` reservations, each committed.
+    pub fn reserve_commit(&mut self, n: u32) {
+        self.0.reserve_commit(n)
+    }
+    /// `n` availability answers.
+    pub fn availability(&self, n: u32) -> f64 {
+        self.0.availability(n) as f64
+    }
+}

@@ -60,10 +60,6 @@ pub fn not_found() -> Result<Response> {
     error(404, "not_found", "no such route")
 }
 
-pub fn method_not_allowed() -> Result<Response> {
-    error(405, "method_not_allowed", "this route does not take that method")
-}
-
 /// A copy of `resp` whose headers can be changed (fetched responses have immutable headers).
 pub fn mutable(resp: Response) -> Response {
     let headers = Headers::new();

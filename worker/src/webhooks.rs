@@ -121,12 +121,12 @@ async fn clover_read_back(env: &Env, items: Vec<pos::clover::CloverItem>) -> Res
     let mut counts = Vec::with_capacity(items.len());
     for item in items {
         let url = format!("{}{}", base.trim_end_matches('/'), pos::clover::item_stock_path(&item.merchant_id, &item.item_id));
+        let upstream = |why: String| http::error(502, "upstream_unavailable", format!("could not read the stock back from Clover: {why}"));
         let headers = Headers::new();
         headers.set("authorization", &format!("Bearer {token}"))?;
         headers.set("accept", "application/json")?;
         let mut init = RequestInit::new();
         init.with_method(Method::Get).with_headers(headers);
-        let upstream = |why: String| http::error(502, "upstream_unavailable", format!("could not read the stock back from Clover: {why}"));
         let resp = match Request::new_with_init(&url, &init) {
             Ok(r) => Fetch::Request(r).send().await,
             Err(e) => Err(e),
@@ -143,14 +143,7 @@ async fn clover_read_back(env: &Env, items: Vec<pos::clover::CloverItem>) -> Res
             Ok(q) => q,
             Err(e) => return Ok(Err(upstream(e.to_string())?)),
         };
-        counts.push(PosCount {
-            provider: "clover",
-            dedupe_id: item.dedupe_id,
-            item_ref: item.item_id,
-            location_ref: item.merchant_id,
-            quantity,
-            observed_at: item.observed_at,
-        });
+        counts.push(item.count(quantity));
     }
     Ok(Ok(counts))
 }

@@ -36,7 +36,7 @@ fn applies_reserves_commits_and_answers_availability() {
     assert_eq!(get(&again, "outcome"), "duplicate");
     let web = e.availability("web").unwrap();
     assert_eq!(get(&web, "available").as_f64(), Some(3.0));
-    assert_eq!(get(&web, "status"), "in_stock");
+    assert_eq!(get(&web, "status"), "low_stock", "3 units is at the default threshold");
     e.reserve(js(r#"{"id":"r1","cart_id":"c1","channel":"web","quantity":3,"expires_at":"2026-11-26T10:10:00Z"}"#), NOW).unwrap();
     assert_eq!(get(&e.availability("web").unwrap(), "available").as_f64(), Some(0.0));
     e.commit("r1", "o-1", NOW + 1000.0).unwrap();

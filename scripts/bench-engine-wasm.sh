@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The engine's benchmark workloads compiled to Wasm (compare with `cargo bench --bench engine`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --quiet --release --lib --target wasm32-unknown-unknown --features wasm
+wasm-bindgen --target nodejs --out-dir target/bench-wasm target/wasm32-unknown-unknown/release/lastunit.wasm
+node benches/wasm.mjs target/bench-wasm

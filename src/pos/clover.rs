@@ -140,8 +140,8 @@ pub fn item_stock_path(merchant_id: &str, item_id: &str) -> String {
 
 /// Reads the answer of the stock read-back: `{"item": {"id": ...}, "stockCount": 127, "quantity": 127}`.
 ///
-/// `quantity` is the stock (Clover allows decimals and negatives; both are refused here rather
-/// than rounded); `stockCount` is the deprecated rounded form, used only when `quantity` is absent.
+/// `quantity` is the stock (Clover allows decimals, refused here rather than rounded, and
+/// negatives, read as 0); `stockCount` is the deprecated rounded form, used only when `quantity` is absent.
 pub fn read_item_stock(body: &[u8]) -> Result<i64, PosError> {
     check_size(body)?;
     let v = parse_json(body)?;
@@ -251,9 +251,9 @@ mod tests {
         assert_eq!(read_item_stock(br#"{"item":{"id":"3Z29BX6C013XC"},"stockCount":127,"quantity":127}"#), Ok(127));
         assert_eq!(read_item_stock(br#"{"item":{"id":"3Z29BX6C013XC"},"quantity":12.0}"#), Ok(12));
         assert_eq!(read_item_stock(br#"{"item":{"id":"3Z29BX6C013XC"},"stockCount":5}"#), Ok(5));
+        assert_eq!(read_item_stock(br#"{"quantity":-2}"#), Ok(0), "oversold: nothing on the shelf");
         for body in [
             &br#"{"item":{"id":"3Z29BX6C013XC"},"stockCount":161,"quantity":160.5}"#[..],
-            br#"{"quantity":-2}"#,
             br#"{"quantity":1000001}"#,
             br#"{"item":{"id":"3Z29BX6C013XC"}}"#,
             b"[]",

@@ -248,7 +248,6 @@ mod tests {
             body(TYPE, "not json"),
             body(TYPE, "[1]"),
             body(TYPE, &PAYLOAD.replace("12.00000", "2.5")),
-            body(TYPE, &PAYLOAD.replace("12.00000", "-3")),
             body(TYPE, &PAYLOAD.replace(r#","count":"12.00000""#, "")),
             body(TYPE, &PAYLOAD.replace(r#""outlet_id":"0adaafb3-6583-11e5-fb60-e4bc3c8b1c02","#, "")),
         ];

@@ -39,8 +39,10 @@
 //! | `/webhooks/clover` | [`clover::read`] | [`clover::CloverNotice`]: the one-time verification, or the items whose stock to read back with [`clover::item_stock_path`] and [`clover::read_item_stock`] |
 //! | `/webhooks/lastunit` | [`lastunit::read`] | `Vec<EventBody>`, 1 to 500, each already checked with [`EventBody::check`](crate::EventBody::check); [`lastunit::sign`] makes the header, also for pushes to subscribers |
 //!
-//! Quantities are whole numbers of units from 0 to 1,000,000; anything else (negative,
-//! fractional, too large) is [`PosError::BadBody`], never rounded or clamped. Messages never
+//! Quantities are whole numbers of units up to 1,000,000; fractional or larger ones are
+//! [`PosError::BadBody`], never rounded. A level below zero (Shopify and Clover report one when
+//! a shop oversold) means nothing is on the shelf and reads as 0: refusing it would make the
+//! PoS retry a true report until it gives up on the webhook. Messages never
 //! carry a secret, a signature or a computed digest. `docs/POS.md` tells a shop how to wire
 //! each provider.
 
@@ -274,14 +276,14 @@ fn quantity_value(v: &Value, name: &str) -> Result<i64, PosError> {
 }
 
 fn check_units(q: i64, name: &str) -> Result<i64, PosError> {
-    if (0..=i64::from(MAX_UNITS)).contains(&q) {
-        Ok(q)
+    if (-i64::from(MAX_UNITS)..=i64::from(MAX_UNITS)).contains(&q) {
+        Ok(q.max(0))
     } else {
         Err(out_of_range(name))
     }
 }
 
-/// `[+-]?digits[.digits]`, whole-valued, within 0..=1,000,000 (`-0` is 0).
+/// `[+-]?digits[.digits]`, whole-valued, within ±1,000,000; below zero reads as 0.
 fn decimal_quantity(s: &str, name: &str) -> Result<i64, PosError> {
     let t = s.trim();
     let (negative, t) = match t.as_bytes().first() {
@@ -305,10 +307,7 @@ fn decimal_quantity(s: &str, name: &str) -> Result<i64, PosError> {
         return Err(out_of_range(name));
     }
     let q: i64 = if int.is_empty() { 0 } else { int.parse().map_err(|_| out_of_range(name))? };
-    if negative && q != 0 {
-        return Err(out_of_range(name));
-    }
-    check_units(q, name)
+    check_units(if negative { -q } else { q }, name)
 }
 
 #[cfg(test)]
@@ -318,10 +317,10 @@ mod tests {
 
     #[test]
     fn quantities_are_whole_and_in_range() {
-        for (v, q) in [(json!(3), 3), (json!(3.0), 3), (json!("3"), 3), (json!("3.000"), 3), (json!("0"), 0), (json!("-0"), 0), (json!(1_000_000), 1_000_000), (json!("007"), 7)] {
+        for (v, q) in [(json!(3), 3), (json!(3.0), 3), (json!("3"), 3), (json!("3.000"), 3), (json!("0"), 0), (json!("-0"), 0), (json!(1_000_000), 1_000_000), (json!("007"), 7), (json!(-1), 0), (json!("-3"), 0)] {
             assert_eq!(quantity_value(&v, "q"), Ok(q), "{v}");
         }
-        for v in [json!(-1), json!("2.5"), json!(2.5), json!("-3"), json!(1_000_001), json!("1000001"), json!(u64::MAX), json!("1e3"), json!(""), json!("."), json!("3."), json!(".5"), json!(true), json!(null), json!("99999999999999999999999"), json!(1e300)] {
+        for v in [json!("2.5"), json!(2.5), json!(-1_000_001), json!(1_000_001), json!("1000001"), json!(u64::MAX), json!("1e3"), json!(""), json!("."), json!("3."), json!(".5"), json!(true), json!(null), json!("99999999999999999999999"), json!(1e300)] {
             assert!(matches!(quantity_value(&v, "q"), Err(PosError::BadBody(_))), "{v}");
         }
     }

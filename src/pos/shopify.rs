@@ -128,11 +128,17 @@ mod tests {
     }
 
     #[test]
+    fn an_oversold_level_reads_as_an_empty_shelf() {
+        let body = BODY.replace("\"available\":6", "\"available\":-2");
+        let sig = sign(SECRET, body.as_bytes());
+        assert_eq!(read_with(&body, Some(&sig), Some(TOPIC)).unwrap()[0].quantity, 0);
+    }
+
+    #[test]
     fn signed_garbage_is_a_bad_body() {
         let cases = [
             "not json".to_string(),
             "[]".into(),
-            BODY.replace("\"available\":6", "\"available\":-2"),
             BODY.replace("\"available\":6", "\"available\":2.5"),
             BODY.replace("\"available\":6", "\"available\":1000001"),
             BODY.replace("\"available\":6,", ""),

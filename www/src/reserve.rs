@@ -138,7 +138,7 @@ pub async fn reserve(cfg: Config, sku: String, quantity: f64, channel: String, c
     let sent = js_sys::Date::now();
     let answer = net::send("POST", &url, Some(&body), Some(&token), Some(&net::random_id()))
         .await
-        .map_err(|_| error("unreachable", "the stock service could not be reached", 0))?;
+        .map_err(|e| unreachable(&e))?;
     let key = FeedKey { endpoint: cfg.endpoint, sku, channel };
     match answer.status {
         200 | 201 => {
@@ -167,7 +167,7 @@ pub async fn release(cfg: Config, id: String) -> Result<JsValue, JsValue> {
     url.push_str(&net::encode(&id));
     let answer = net::send("DELETE", &url, None, Some(&token), None)
         .await
-        .map_err(|_| error("unreachable", "the stock service could not be reached", 0))?;
+        .map_err(|e| unreachable(&e))?;
     match answer.status {
         200 => {
             dispatch(Msg::Released(id));
@@ -179,6 +179,13 @@ pub async fn release(cfg: Config, id: String) -> Result<JsValue, JsValue> {
         }
         _ => Err(edge_error(&answer)),
     }
+}
+
+/// The `Error` for an edge that could not be reached; `cause` is the browser's own error.
+fn unreachable(cause: &JsValue) -> JsValue {
+    let e = error("unreachable", "the stock service could not be reached", 0);
+    net::set(e.unchecked_ref(), "cause", cause);
+    e
 }
 
 /// An `Error` with `error` (a snake_case code) and `status` (0 when no answer).

@@ -85,10 +85,11 @@ impl Topology {
 }
 
 /// How many units to keep back from the buffered channels.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case", deny_unknown_fields)]
 pub enum BufferPolicy {
     /// No buffer.
+    #[default]
     None,
     /// Always keep `units` back.
     Fixed {
@@ -103,12 +104,6 @@ pub enum BufferPolicy {
         /// Never more than this.
         max: u32,
     },
-}
-
-impl Default for BufferPolicy {
-    fn default() -> Self {
-        BufferPolicy::None
-    }
 }
 
 fn default_threshold() -> u32 {

@@ -64,6 +64,8 @@ pub struct LedgerEntry {
 }
 
 /// What applying one event did.
+// `Applied` is the common case by far; boxing it would allocate once more per event.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum Applied {
     /// Stock moved; the entry is for the ledger.
@@ -309,23 +311,11 @@ impl Sku {
     /// Applies one checked event. Duplicates and stale counts change nothing; an event naming
     /// an unknown location or channel is refused and changes nothing.
     pub fn apply(&mut self, event: &StockEvent, now: Timestamp) -> Result<Applied, Error> {
-        if event.sku != self.sku {
-            return Err(Error::UnknownSku(event.sku.clone()));
-        }
         let key = event.source.key();
-        if self.seen.contains(&key) {
+        if event.sku == self.sku && self.seen.contains(&key) {
             return Ok(Applied::Duplicate);
         }
-        self.require_location(&event.location)?;
-        match &event.movement {
-            Movement::Sale { channel, .. } => self.require_channel(channel)?,
-            Movement::Return { channel, origin_channel, .. } => {
-                self.require_channel(channel)?;
-                self.require_channel(origin_channel)?;
-            }
-            Movement::Transfer { to_location, .. } => self.require_location(to_location)?,
-            _ => {}
-        }
+        self.admissible(event)?;
         let at = event.occurred_at;
         let loc = event.location.clone();
         let mut entry = LedgerEntry {
@@ -412,6 +402,32 @@ impl Sku {
         self.day(now).closing_on_hand = self.total_on_hand();
         self.push_ledger(entry.clone());
         Ok(Applied::Applied(entry))
+    }
+
+    /// Applies a batch all or nothing: every event is checked against the catalog first, so a
+    /// refused batch changes nothing and an accepted one cannot fail half way.
+    pub fn apply_all(&mut self, events: &[StockEvent], now: Timestamp) -> Result<Vec<Applied>, Error> {
+        for e in events {
+            self.admissible(e)?;
+        }
+        events.iter().map(|e| self.apply(e, now)).collect()
+    }
+
+    /// Whether `apply` would accept the event (it may still be a duplicate or stale).
+    fn admissible(&self, event: &StockEvent) -> Result<(), Error> {
+        if event.sku != self.sku {
+            return Err(Error::UnknownSku(event.sku.clone()));
+        }
+        self.require_location(&event.location)?;
+        match &event.movement {
+            Movement::Sale { channel, .. } => self.require_channel(channel),
+            Movement::Return { channel, origin_channel, .. } => {
+                self.require_channel(channel)?;
+                self.require_channel(origin_channel)
+            }
+            Movement::Transfer { to_location, .. } => self.require_location(to_location),
+            _ => Ok(()),
+        }
     }
 
     /// Whether an event key was applied within the retention window.

@@ -159,7 +159,7 @@ impl Run {
                     let h = self.sku.hold(&id).cloned();
                     let before: BTreeMap<_, _> = LOCATIONS.iter().map(|l| (*l, self.sku.on_hand_at(l))).collect();
                     let result = self.sku.commit(&id, &format!("o-{id}"), at);
-                    match (h.map(|h| h.clone()), result) {
+                    match (h, result) {
                         (Some(h), Ok(_)) if h.state == HoldState::Active => {
                             for (l, q) in &h.placed {
                                 assert!(before[l.as_str()] >= *q, "an edge sale of a unit that did not exist at {l}: {h:?} {before:?}");

@@ -51,3 +51,22 @@ fn a_count_taken_before_the_web_order_but_delivered_after_it() {
     event(&mut a, "square", &format!(r#"{{"event_id":"c1","type":"count","location":"main-st","quantity":2,"occurred_at":"{}"}}"#, T0.plus(30_000)), minutes(2));
     assert_eq!(a.on_hand_at("main-st"), 1, "3 - register sale - web order");
 }
+
+#[test]
+fn a_batch_with_one_bad_event_changes_nothing() {
+    let mut a = sku_with(r#"{}"#);
+    stock(&mut a, "main-st", 5);
+    let v = a.version();
+    let events: Vec<lastunit::StockEvent> = [
+        r#"{"event_id":"b1","type":"sale","sku":"A","location":"main-st","quantity":1}"#,
+        r#"{"event_id":"b2","type":"sale","sku":"A","location":"main-st","quantity":1,"channel":"kiosk"}"#,
+    ]
+    .iter()
+    .map(|j| serde_json::from_str::<lastunit::EventBody>(j).unwrap().check("lastunit", T0).unwrap())
+    .collect();
+    assert_eq!(a.apply_all(&events, T0).unwrap_err().code(), "unknown_channel");
+    assert_eq!((a.version(), a.on_hand_at("main-st")), (v, 5));
+    assert!(!a.has_seen("lastunit:b1"));
+    let outcomes = a.apply_all(&events[..1], T0).unwrap();
+    assert!(matches!(outcomes[0], Applied::Applied(_)));
+}

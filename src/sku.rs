@@ -21,7 +21,7 @@ use crate::velocity::Velocity;
 use crate::{Error, Timestamp};
 
 /// Ledger entries kept in the state (the Worker stores every entry durably besides).
-pub const LEDGER_KEPT: usize = 50;
+pub const LEDGER_KEPT: usize = 20;
 /// Days of history kept for charts.
 pub const HISTORY_DAYS: usize = 30;
 /// Settled holds are remembered at least this long (unless more than [`SETTLED_KEPT`] settle
@@ -101,8 +101,13 @@ pub struct Sku {
     transit: Vec<Transit>,
     /// Active holds only, so availability never walks settled ones.
     holds: BTreeMap<String, Hold>,
-    /// Committed, released, expired and bumped holds, for idempotent answers.
+    /// Committed, released, expired and bumped holds, for idempotent answers. Kept out of the
+    /// snapshot so it stays small on a busy SKU: the caller stores each one as it settles
+    /// ([`Sku::drain_settled`]) and gives them back on load ([`Sku::restore_settled`]).
+    #[serde(skip)]
     settled: BTreeMap<String, Hold>,
+    #[serde(skip)]
+    newly_settled: Vec<String>,
     /// Allocated units each named channel has left.
     allocation_left: BTreeMap<String, i64>,
     buffer_in_force: u32,
@@ -132,6 +137,7 @@ impl Sku {
             transit: Vec::new(),
             holds: BTreeMap::new(),
             settled: BTreeMap::new(),
+            newly_settled: Vec::new(),
             allocation_left: BTreeMap::new(),
             buffer_in_force: 0,
             velocity: BTreeMap::new(),
@@ -671,6 +677,19 @@ impl Sku {
         }
     }
 
+    /// Holds settled since the last call, for the caller to store (see the `settled` field).
+    pub fn drain_settled(&mut self) -> Vec<Hold> {
+        let ids = std::mem::take(&mut self.newly_settled);
+        ids.iter().filter_map(|id| self.settled.get(id).cloned()).collect()
+    }
+
+    /// Gives back a settled hold stored earlier (when loading persisted state).
+    pub fn restore_settled(&mut self, hold: Hold) {
+        if !hold.is_active() && !self.holds.contains_key(&hold.id) {
+            self.settled.insert(hold.id.clone(), hold);
+        }
+    }
+
     /// A hold by id (active or recently settled).
     pub fn hold(&self, id: &str) -> Option<&Hold> {
         self.holds.get(id).or_else(|| self.settled.get(id))
@@ -695,6 +714,10 @@ impl Sku {
         h.state = state;
         h.settled_at = now;
         self.settled.insert(id.to_string(), h.clone());
+        self.newly_settled.push(id.to_string());
+        if self.newly_settled.len() > SETTLED_KEPT {
+            self.newly_settled.remove(0);
+        }
         if self.settled.len() > SETTLED_KEPT + SETTLED_KEPT / 10 {
             let mut by_age: Vec<(Timestamp, String)> = self.settled.values().map(|h| (h.settled_at, h.id.clone())).collect();
             by_age.sort();

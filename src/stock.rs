@@ -34,9 +34,10 @@ use crate::Timestamp;
 /// How long after an edge sale a PoS count may still not include it.
 pub const CATCH_UP_MS: i64 = 15 * MINUTE;
 /// Movements older than this are forgotten when no count comes to prune them.
-const HORIZON_MS: i64 = 72 * HOUR;
-/// At most this many remembered movements per location.
-const MAX_RECENT: usize = 2_000;
+const HORIZON_MS: i64 = 24 * HOUR;
+/// At most this many remembered movements per location (the snapshot is written on every
+/// change, so this bounds its size on a busy SKU).
+const MAX_RECENT: usize = 256;
 
 /// One applied change of on-hand units, remembered to reconcile later counts.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -63,6 +64,10 @@ pub struct LocationStock {
     pub counted_at: Option<Timestamp>,
     #[serde(default)]
     recent: VecDeque<Movement>,
+    /// The newest time of a movement forgotten without a count: a count observed before it
+    /// cannot be reconciled and is ignored as stale.
+    #[serde(default)]
+    forgotten_through: Option<Timestamp>,
 }
 
 /// What a count did.
@@ -84,7 +89,7 @@ impl LocationStock {
 
     /// Applies an absolute count `count` observed at `at` under the reconciliation rule.
     pub fn count(&mut self, count: i64, at: Timestamp, now: Timestamp) -> CountOutcome {
-        if self.counted_at.is_some_and(|c| at < c) {
+        if self.counted_at.is_some_and(|c| at < c) || self.forgotten_through.is_some_and(|f| at < f) {
             return CountOutcome::Stale;
         }
         let after: i64 = self.recent.iter().filter(|m| m.at > at).map(|m| m.units).sum();
@@ -106,11 +111,10 @@ impl LocationStock {
     fn prune(&mut self, now: Timestamp) {
         // Movements arrive almost in time order: trimming from the front keeps this O(1).
         let horizon = now.plus(-HORIZON_MS);
-        while self.recent.front().is_some_and(|m| m.at < horizon) {
-            self.recent.pop_front();
-        }
-        while self.recent.len() > MAX_RECENT {
-            self.recent.pop_front();
+        while self.recent.front().is_some_and(|m| m.at < horizon) || self.recent.len() > MAX_RECENT {
+            if let Some(m) = self.recent.pop_front() {
+                self.forgotten_through = self.forgotten_through.max(Some(m.at));
+            }
         }
     }
 }
@@ -166,5 +170,8 @@ mod tests {
         }
         assert!(s.recent.len() <= MAX_RECENT);
         assert_eq!(s.on_hand, 10_000);
+        // A count from before what was forgotten cannot be reconciled.
+        assert_eq!(s.count(5, at(100), at(10_001)), CountOutcome::Stale);
+        assert_eq!(s.count(5, at(10_000), at(10_001)), CountOutcome::Applied(5 - 10_000));
     }
 }

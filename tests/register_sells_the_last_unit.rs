@@ -65,3 +65,24 @@ fn holds_expire_on_their_own_time() {
     assert_eq!(avail(&a, "web"), 3);
     assert_eq!(a.commit("r1", "o-1", minutes(11)).unwrap_err().code(), "reservation_expired");
 }
+
+#[test]
+fn settled_holds_survive_a_reload_when_the_caller_stores_them() {
+    let mut a = sku_with(r#"{}"#);
+    stock(&mut a, "warehouse", 3);
+    a.reserve(&hold("r1", "web", 1, minutes(10)), minutes(0)).unwrap();
+    a.reserve(&hold("r2", "web", 1, minutes(10)), minutes(0)).unwrap();
+    a.commit("r1", "o-1", minutes(1)).unwrap();
+    a.expire(minutes(10));
+    let stored = a.drain_settled();
+    assert_eq!(stored.len(), 2);
+    assert!(a.drain_settled().is_empty(), "each settled hold is handed over once");
+    let snapshot = serde_json::to_string(&a).unwrap();
+    let mut back: lastunit::Sku = serde_json::from_str(&snapshot).unwrap();
+    for h in stored {
+        back.restore_settled(h);
+    }
+    assert!(matches!(back.commit("r1", "o-1", minutes(11)).unwrap().state, HoldState::Committed { .. }));
+    assert_eq!(back.commit("r2", "o-2", minutes(11)).unwrap_err().code(), "reservation_expired");
+    assert_eq!(back.on_hand_at("warehouse"), 2);
+}

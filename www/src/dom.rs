@@ -241,3 +241,29 @@ fn announce(el: &Element, key: &FeedKey, status: &str, available: Option<i64>) {
         let _ = el.dispatch_event(&event);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lastunit::Timestamp;
+
+    fn av(available: i64, status: Status, in_store_only: bool) -> Availability {
+        Availability { sku: "A".into(), channel: "web".into(), available, status, in_store_only, version: 1, updated_at: Timestamp::from_millis(0) }
+    }
+
+    #[test]
+    fn says_each_status_in_plain_words() {
+        assert_eq!(message(&av(12, Status::InStock, false), None), "In stock");
+        assert_eq!(message(&av(2, Status::LowStock, false), None), "Only 2 left");
+        assert_eq!(message(&av(0, Status::OutOfStock, false), Some(3)), "Out of stock");
+        assert_eq!(message(&av(0, Status::OutOfStock, true), Some(1)), "Out of stock online, 1 in store");
+        assert_eq!(message(&av(0, Status::OutOfStock, true), None), "Out of stock online — available in store");
+        assert_eq!(message(&av(0, Status::OutOfStock, true), Some(0)), "Out of stock online — available in store");
+    }
+
+    #[test]
+    fn finds_the_edge_above_the_widget_folder() {
+        assert_eq!(trim_slash("https://edge.example/"), "https://edge.example");
+        assert_eq!(trim_slash("https://edge.example/shop//"), "https://edge.example/shop");
+    }
+}

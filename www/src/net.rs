@@ -135,3 +135,15 @@ pub fn digits(n: i64) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::digits;
+
+    #[test]
+    fn writes_decimal_digits() {
+        for n in [0i64, 7, 10, 42, 9_001, -3, i64::MAX, i64::MIN] {
+            assert_eq!(digits(n), n.to_string());
+        }
+    }
+}

@@ -209,3 +209,18 @@ fn edge_error(answer: &net::Answer) -> JsValue {
     }
     e
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_down_in_minutes_and_seconds() {
+        let view = |quantity, remaining_ms| HoldView { quantity, remaining_ms }.text();
+        assert_eq!(view(1, 581_000.0), "Held for you for 9:41");
+        assert_eq!(view(1, 600_000.0), "Held for you for 10:00");
+        assert_eq!(view(1, 4_200.0), "Held for you for 0:05");
+        assert_eq!(view(2, 59_001.0), "2 held for you for 1:00");
+        assert_eq!(view(1, -5.0), "Held for you for 0:00");
+    }
+}

@@ -23,7 +23,7 @@ bootstrap:
 	@scripts/bootstrap.sh
 
 worker:
-	cd worker && worker-build --release
+	scripts/build-worker.sh
 
 widget:
 	@if [ -x www/build.sh ]; then www/build.sh; else mkdir -p www/dist; echo "www/build.sh not present: no widget built"; fi
@@ -35,6 +35,8 @@ dev: build
 
 test-engine:
 	cargo test --workspace --exclude lastunit-worker
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$(HOME)/.cargo/bin/wasm-bindgen-test-runner \
+		cargo test --target wasm32-unknown-unknown --features wasm --test wasm
 
 test-e2e:
 	node --test --test-concurrency=1 tests/e2e/

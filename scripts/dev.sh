@@ -11,8 +11,13 @@ URL="http://127.0.0.1:$PORT"
 [ -f .dev.vars ] || cp .dev.vars.example .dev.vars
 mkdir -p www/dist "$STATE_DIR"
 
+# Serve what `make` built: a copy of wrangler.toml without [build].
+CONFIG=.wrangler/dev-wrangler.toml
+mkdir -p .wrangler
+node scripts/wrangler-local.mjs "$CONFIG"
+
 set -m
-node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
+node_modules/.bin/wrangler dev --config "$CONFIG" --env-file .dev.vars --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
   --show-interactive-dev-session=false &
 WRANGLER_PID=$!
 stop() {

@@ -14,6 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeLocalConfig } from '../scripts/wrangler-local.mjs';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
@@ -90,10 +91,11 @@ export async function startEdge({ vars = {}, port, stateDir, quiet = !process.en
   }
   if (!existsSync(join(ROOT, 'www', 'dist'))) mkdirSync(join(ROOT, 'www', 'dist'), { recursive: true });
   const allVars = { ...DEFAULT_VARS, ...vars };
-  const ownState = !stateDir;
   const work = mkdtempSync(join(tmpdir(), 'lastunit-edge-'));
   stateDir = stateDir ?? join(work, 'state');
   const envFile = join(work, 'edge.env');
+  // A copy of wrangler.toml without [build]: the tests serve what `make` built.
+  const config = writeLocalConfig(join(work, 'wrangler.toml'));
   writeFileSync(envFile, Object.entries(allVars).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`).join('\n') + '\n', { mode: 0o600 });
   port = port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
@@ -118,7 +120,7 @@ export async function startEdge({ vars = {}, port, stateDir, quiet = !process.en
       out = '';
       child = spawn(
         WRANGLER,
-        ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
+        ['dev', '--config', config, '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspector),
           '--persist-to', stateDir, '--env-file', envFile, '--show-interactive-dev-session=false', '--log-level', 'log'],
         { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' } },
       );
@@ -147,8 +149,8 @@ export async function startEdge({ vars = {}, port, stateDir, quiet = !process.en
       }
       return edge;
     },
-    /** Graceful stop (SIGTERM to the whole process group, SIGKILL after 5 s). */
-    async stop({ keepState = !ownState } = {}) {
+    /** Stops wrangler and workerd (SIGTERM to the whole process group, SIGKILL after 5 s). */
+    async halt() {
       if (child) {
         edge._killGroup('SIGTERM');
         const t = setTimeout(() => edge._killGroup('SIGKILL'), 5000);
@@ -158,12 +160,16 @@ export async function startEdge({ vars = {}, port, stateDir, quiet = !process.en
         edge._killGroup('SIGKILL');
         child = null;
       }
+    },
+    /** Stops for good and removes the temp files (and the state dir when the harness made it). */
+    async stop() {
+      await edge.halt();
       live.delete(edge);
-      if (!keepState) rmSync(work, { recursive: true, force: true });
+      rmSync(work, { recursive: true, force: true });
     },
     /** Stops and starts again on the same port and state dir. */
     async restart() {
-      await edge.stop({ keepState: true });
+      await edge.halt();
       return edge.start();
     },
     /** Hard crash: SIGKILL to the whole process group, no cleanup by wrangler. */

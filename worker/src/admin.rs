@@ -64,7 +64,10 @@ pub async fn apply_events(env: &Env, events: Vec<StockEvent>, now: Timestamp, ex
     for e in events {
         by_sku.entry(e.sku.clone()).or_default().push(e);
     }
-    for dry_run in [true, false] {
+    // One SKU: its object applies the batch all or nothing by itself. Several: each share is
+    // tried first, so one refused share leaves every SKU unchanged.
+    let passes: &[bool] = if by_sku.len() > 1 { &[true, false] } else { &[false] };
+    for &dry_run in passes {
         let calls = by_sku.iter().map(|(sku, evs)| async move {
             let stub = sku_stub(env, sku)?;
             call_json::<_, Value>(&stub, Method::Post, "/events", Some(&json!({"events": evs, "now": now, "dry_run": dry_run}))).await

@@ -447,28 +447,26 @@ impl SkuObject {
             return json(200, &json!({"status": "ok"}));
         }
         let outcome = self.mutate(now, |sku, sql| {
-            // All or nothing: apply to a copy, keep it only if every event is accepted.
-            let mut trial = sku.clone();
+            // All or nothing: the engine checks every event before applying any.
+            let results = match sku.apply_all(&events, now) {
+                Ok(r) => r,
+                Err(err) => return (Err(err), false),
+            };
             let mut counts = (0u32, 0u32, 0u32);
-            let mut applied: Vec<(String, LedgerEntry)> = Vec::new();
-            for e in &events {
-                match trial.apply(e, now) {
-                    Ok(Applied::Applied(entry)) => {
+            for (e, applied) in events.iter().zip(results) {
+                match applied {
+                    Applied::Applied(entry) => {
                         counts.0 += 1;
-                        applied.push((e.source.key(), entry));
+                        let stored = insert_ledger(sql, &entry).and_then(|_| {
+                            sql.exec("INSERT OR REPLACE INTO seen(key, at) VALUES (?, ?)", vec![e.source.key().into(), now.millis().into()])
+                                .map(|_| ())
+                        });
+                        if let Err(err) = stored {
+                            return (Err(lastunit::Error::invalid("storage", err.to_string())), false);
+                        }
                     }
-                    Ok(Applied::Duplicate) => counts.1 += 1,
-                    Ok(Applied::Stale) => counts.2 += 1,
-                    Err(err) => return (Err(err), false),
-                }
-            }
-            *sku = trial;
-            for (key, entry) in &applied {
-                if let Err(e) = insert_ledger(sql, entry).and_then(|_| {
-                    sql.exec("INSERT OR REPLACE INTO seen(key, at) VALUES (?, ?)", vec![key.clone().into(), now.millis().into()])
-                        .map(|_| ())
-                }) {
-                    return (Err(lastunit::Error::invalid("storage", e.to_string())), false);
+                    Applied::Duplicate => counts.1 += 1,
+                    Applied::Stale => counts.2 += 1,
                 }
             }
             (Ok(counts), false)

@@ -1,7 +1,7 @@
 //! Checkout holds: units set aside for one cart on one channel until they are committed,
 //! released, or expire.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -69,5 +69,177 @@ impl Hold {
     /// Whether units are set aside.
     pub fn is_active(&self) -> bool {
         self.state == HoldState::Active
+    }
+}
+
+/// The active holds of one SKU, indexed so that every question a sale or a reservation asks
+/// (held at a location, on a channel, in a cart; which expire next) costs O(log n), however
+/// many carts hold the SKU. Only the holds themselves are serialized; the indexes are rebuilt.
+#[derive(Clone, Debug, Default)]
+pub struct ActiveHolds {
+    by_id: BTreeMap<String, Hold>,
+    by_location: BTreeMap<String, i64>,
+    by_channel: BTreeMap<String, i64>,
+    by_cart: BTreeMap<String, i64>,
+    by_expiry: BTreeSet<(Timestamp, String)>,
+    total: i64,
+}
+
+impl ActiveHolds {
+    /// A hold by id.
+    pub fn get(&self, id: &str) -> Option<&Hold> {
+        self.by_id.get(id)
+    }
+
+    /// Whether a hold is active.
+    pub fn contains(&self, id: &str) -> bool {
+        self.by_id.contains_key(id)
+    }
+
+    /// All active holds.
+    pub fn iter(&self) -> impl Iterator<Item = &Hold> {
+        self.by_id.values()
+    }
+
+    /// How many holds are active.
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+
+    /// Units held at `location`.
+    pub fn at_location(&self, location: &str) -> i64 {
+        self.by_location.get(location).copied().unwrap_or(0)
+    }
+
+    /// Units held for `channel`.
+    pub fn on_channel(&self, channel: &str) -> i64 {
+        self.by_channel.get(channel).copied().unwrap_or(0)
+    }
+
+    /// Units held for `cart`.
+    pub fn in_cart(&self, cart: &str) -> i64 {
+        self.by_cart.get(cart).copied().unwrap_or(0)
+    }
+
+    /// Units held in all.
+    pub fn total(&self) -> i64 {
+        self.total
+    }
+
+    /// The soonest expiry.
+    pub fn next_expiry(&self) -> Option<Timestamp> {
+        self.by_expiry.first().map(|(t, _)| *t)
+    }
+
+    /// Ids of holds expired at `now`, soonest first.
+    pub fn due(&self, now: Timestamp) -> Vec<(Timestamp, String)> {
+        self.by_expiry.iter().take_while(|(t, _)| *t <= now).cloned().collect()
+    }
+
+    /// Adds an active hold.
+    pub fn insert(&mut self, hold: Hold) {
+        self.index(&hold, 1);
+        self.by_id.insert(hold.id.clone(), hold);
+    }
+
+    /// Removes a hold, returning it.
+    pub fn remove(&mut self, id: &str) -> Option<Hold> {
+        let hold = self.by_id.remove(id)?;
+        self.index(&hold, -1);
+        Some(hold)
+    }
+
+    /// Moves `units` of a hold's placement from one location to another.
+    pub fn move_units(&mut self, id: &str, from: &str, to: &str, units: i64) {
+        let Some(hold) = self.by_id.get_mut(id) else { return };
+        *add(&mut hold.placed, from) -= units;
+        *add(&mut hold.placed, to) += units;
+        hold.placed.retain(|_, q| *q > 0);
+        *add(&mut self.by_location, from) -= units;
+        *add(&mut self.by_location, to) += units;
+    }
+
+    fn index(&mut self, hold: &Hold, sign: i64) {
+        for (l, q) in &hold.placed {
+            *add(&mut self.by_location, l) += sign * q;
+        }
+        *add(&mut self.by_channel, &hold.channel) += sign * hold.quantity;
+        *add(&mut self.by_cart, &hold.cart_id) += sign * hold.quantity;
+        self.total += sign * hold.quantity;
+        if sign > 0 {
+            self.by_expiry.insert((hold.expires_at, hold.id.clone()));
+        } else {
+            self.by_expiry.remove(&(hold.expires_at, hold.id.clone()));
+            // Forget carts and channels that hold nothing any more, so the maps stay small.
+            for m in [&mut self.by_location, &mut self.by_channel, &mut self.by_cart] {
+                m.retain(|_, q| *q != 0);
+            }
+        }
+    }
+}
+
+/// `map.entry(key).or_default()` without allocating the key when it is already there.
+fn add<'m>(map: &'m mut BTreeMap<String, i64>, key: &str) -> &'m mut i64 {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), 0);
+    }
+    map.get_mut(key).expect("inserted above")
+}
+
+impl Serialize for ActiveHolds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.by_id.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ActiveHolds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let by_id = BTreeMap::<String, Hold>::deserialize(d)?;
+        let mut holds = ActiveHolds::default();
+        for (_, h) in by_id {
+            holds.insert(h);
+        }
+        Ok(holds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hold(id: &str, cart: &str, placed: &[(&str, i64)], expires: i64) -> Hold {
+        Hold {
+            id: id.into(),
+            cart_id: cart.into(),
+            channel: "web".into(),
+            quantity: placed.iter().map(|(_, q)| q).sum(),
+            expires_at: Timestamp(expires),
+            created_at: Timestamp(0),
+            state: HoldState::Active,
+            placed: placed.iter().map(|(l, q)| (l.to_string(), *q)).collect(),
+            settled_at: Timestamp(0),
+        }
+    }
+
+    #[test]
+    fn indexes_follow_inserts_moves_and_removals() {
+        let mut h = ActiveHolds::default();
+        h.insert(hold("a", "c1", &[("w", 2)], 20));
+        h.insert(hold("b", "c1", &[("w", 1), ("s", 1)], 10));
+        assert_eq!((h.at_location("w"), h.at_location("s"), h.in_cart("c1"), h.on_channel("web"), h.total()), (3, 1, 4, 4, 4));
+        assert_eq!(h.next_expiry(), Some(Timestamp(10)));
+        h.move_units("a", "w", "s", 2);
+        assert_eq!((h.at_location("w"), h.at_location("s")), (1, 3));
+        assert_eq!(h.get("a").unwrap().placed, BTreeMap::from([("s".to_string(), 2)]));
+        assert_eq!(h.due(Timestamp(15)).len(), 1);
+        h.remove("b");
+        assert_eq!((h.at_location("w"), h.at_location("s"), h.in_cart("c1"), h.total()), (0, 2, 2, 2));
+        let back: ActiveHolds = serde_json::from_str(&serde_json::to_string(&h).unwrap()).unwrap();
+        assert_eq!((back.at_location("s"), back.next_expiry()), (2, Some(Timestamp(20))));
     }
 }

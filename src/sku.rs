@@ -12,7 +12,7 @@ use crate::dedupe::SeenEvents;
 use crate::event::{Movement, Source, StockEvent};
 use crate::forecast::IncomingLine;
 use crate::names::{check_id, STORE_CHANNEL};
-use crate::reservation::{Hold, HoldRequest, HoldState};
+use crate::reservation::{ActiveHolds, Hold, HoldRequest, HoldState};
 use crate::returns::ReturnStats;
 use crate::stock::{CountOutcome, LocationStock};
 use crate::summary::{DayStat, SkuSummary};
@@ -24,8 +24,8 @@ use crate::{Error, Timestamp};
 pub const LEDGER_KEPT: usize = 20;
 /// Days of history kept for charts.
 pub const HISTORY_DAYS: usize = 30;
-/// Settled holds are remembered at least this long (unless more than [`SETTLED_KEPT`] settle
-/// sooner), so a retried commit or release gets the same answer.
+/// Settled holds are remembered this long (unless more than [`SETTLED_KEPT`] settle sooner),
+/// so a retried commit or release gets the same answer.
 pub const SETTLED_KEPT_MS: i64 = 24 * HOUR;
 /// At most this many settled holds are remembered; the oldest go first.
 pub const SETTLED_KEPT: usize = 1_000;
@@ -99,15 +99,18 @@ pub struct Sku {
     topology: Topology,
     stock: BTreeMap<String, LocationStock>,
     transit: Vec<Transit>,
-    /// Active holds only, so availability never walks settled ones.
-    holds: BTreeMap<String, Hold>,
+    /// Active holds, indexed by location, channel, cart and expiry.
+    holds: ActiveHolds,
     /// Committed, released, expired and bumped holds, for idempotent answers. Kept out of the
     /// snapshot so it stays small on a busy SKU: the caller stores each one as it settles
     /// ([`Sku::drain_settled`]) and gives them back on load ([`Sku::restore_settled`]).
     #[serde(skip)]
     settled: BTreeMap<String, Hold>,
+    /// Settled ids, oldest first, to forget them in O(1).
     #[serde(skip)]
-    newly_settled: Vec<String>,
+    settled_order: VecDeque<String>,
+    #[serde(skip)]
+    newly_settled: VecDeque<String>,
     /// Allocated units each named channel has left.
     allocation_left: BTreeMap<String, i64>,
     buffer_in_force: u32,
@@ -135,9 +138,10 @@ impl Sku {
             topology,
             stock: BTreeMap::new(),
             transit: Vec::new(),
-            holds: BTreeMap::new(),
+            holds: ActiveHolds::default(),
             settled: BTreeMap::new(),
-            newly_settled: Vec::new(),
+            settled_order: VecDeque::new(),
+            newly_settled: VecDeque::new(),
             allocation_left: BTreeMap::new(),
             buffer_in_force: 0,
             velocity: BTreeMap::new(),
@@ -229,7 +233,7 @@ impl Sku {
     }
 
     fn held_at(&self, location: &str) -> i64 {
-        self.holds.values().map(|h| h.placed.get(location).copied().unwrap_or(0)).sum()
+        self.holds.at_location(location)
     }
 
     fn free_at(&self, location: &str) -> i64 {
@@ -237,12 +241,12 @@ impl Sku {
     }
 
     fn held_on(&self, channel: &str) -> i64 {
-        self.holds.values().filter(|h| h.channel == channel).map(|h| h.quantity).sum()
+        self.holds.on_channel(channel)
     }
 
     /// Units held in carts now.
     pub fn reserved(&self) -> i64 {
-        self.holds.values().map(|h| h.quantity).sum()
+        self.holds.total()
     }
 
     /// The buffer in force (units) for buffered channels.
@@ -521,7 +525,7 @@ impl Sku {
         }
         let mut newest_first: Vec<(Timestamp, String)> = self
             .holds
-            .values()
+            .iter()
             .filter(|h| h.placed.get(location).is_some_and(|q| *q > 0))
             .map(|h| (h.created_at, h.id.clone()))
             .collect();
@@ -530,10 +534,10 @@ impl Sku {
             if excess <= 0 {
                 break;
             }
-            let channel = self.holds[&id].channel.clone();
+            let hold = self.holds.get(&id).expect("listed above");
+            let here = hold.placed[location];
             let others: Vec<String> =
-                self.topology.channel(&channel).map(|l| l.to_vec()).unwrap_or_default().into_iter().filter(|l| l != location).collect();
-            let here = self.holds[&id].placed[location];
+                self.topology.channel(&hold.channel).map(|l| l.to_vec()).unwrap_or_default().into_iter().filter(|l| l != location).collect();
             let mut to_move = here.min(excess);
             let mut moves = Vec::new();
             for other in others {
@@ -543,19 +547,15 @@ impl Sku {
                     to_move -= take;
                 }
             }
-            let moved: i64 = moves.iter().map(|(_, q)| q).sum();
-            let hold = self.holds.get_mut(&id).expect("listed above");
-            for (other, take) in moves {
-                *hold.placed.entry(other).or_default() += take;
-            }
             if to_move > 0 {
                 // Not enough elsewhere: the hold is broken and gives up everything it holds.
                 excess -= here;
                 self.settle(&id, HoldState::Bumped, now);
             } else {
-                *hold.placed.get_mut(location).expect("placed here") -= moved;
-                hold.placed.retain(|_, q| *q > 0);
-                excess -= moved;
+                for (other, take) in moves {
+                    self.holds.move_units(&id, location, &other, take);
+                    excess -= take;
+                }
             }
         }
     }
@@ -576,16 +576,10 @@ impl Sku {
             return Err(Error::invalid("expires_at", "must be in the future"));
         }
         let locations = self.topology.channel(&req.channel)?.to_vec();
-        let in_cart: i64 = self
-            .holds
-            .values()
-            .filter(|h| h.cart_id == req.cart_id)
-            .map(|h| h.quantity)
-            .sum();
-        if in_cart + req.quantity > i64::from(self.config.max_per_cart) {
+        self.expire(now);
+        if self.holds.in_cart(&req.cart_id) + req.quantity > i64::from(self.config.max_per_cart) {
             return Err(Error::OverCartLimit { sku: self.sku.clone(), max_per_cart: self.config.max_per_cart });
         }
-        self.expire(now);
         let available = self.available(&req.channel)?;
         if available < req.quantity {
             return Err(Error::InsufficientStock { sku: self.sku.clone(), available });
@@ -611,7 +605,7 @@ impl Sku {
             placed,
             settled_at: now,
         };
-        self.holds.insert(hold.id.clone(), hold.clone());
+        self.holds.insert(hold.clone());
         self.touch(now);
         Ok(hold)
     }
@@ -683,10 +677,28 @@ impl Sku {
         ids.iter().filter_map(|id| self.settled.get(id).cloned()).collect()
     }
 
-    /// Gives back a settled hold stored earlier (when loading persisted state).
+    /// Gives back a settled hold stored earlier (when loading persisted state, oldest first).
     pub fn restore_settled(&mut self, hold: Hold) {
-        if !hold.is_active() && !self.holds.contains_key(&hold.id) {
-            self.settled.insert(hold.id.clone(), hold);
+        if !hold.is_active() && !self.holds.contains(&hold.id) {
+            let at = hold.settled_at;
+            self.remember_settled(hold, at);
+        }
+    }
+
+    /// Remembers a settled hold, forgetting those past [`SETTLED_KEPT_MS`] or [`SETTLED_KEPT`].
+    fn remember_settled(&mut self, hold: Hold, now: Timestamp) {
+        if self.settled.insert(hold.id.clone(), hold.clone()).is_none() {
+            self.settled_order.push_back(hold.id);
+        }
+        let cutoff = now.plus(-SETTLED_KEPT_MS);
+        while let Some(oldest) = self.settled_order.front() {
+            let stale = self.settled.get(oldest).is_none_or(|h| h.settled_at < cutoff);
+            if !stale && self.settled_order.len() <= SETTLED_KEPT {
+                break;
+            }
+            if let Some(old) = self.settled_order.pop_front() {
+                self.settled.remove(&old);
+            }
         }
     }
 
@@ -697,9 +709,8 @@ impl Sku {
 
     /// Expires every active hold whose time has come; returns how many.
     pub fn expire(&mut self, now: Timestamp) -> usize {
-        let due: Vec<(String, Timestamp)> =
-            self.holds.values().filter(|h| h.expires_at <= now).map(|h| (h.id.clone(), h.expires_at)).collect();
-        for (id, at) in &due {
+        let due = self.holds.due(now);
+        for (at, id) in &due {
             self.settle(id, HoldState::Expired, *at);
         }
         if !due.is_empty() {
@@ -713,28 +724,17 @@ impl Sku {
         let mut h = self.holds.remove(id).expect("settling an active hold");
         h.state = state;
         h.settled_at = now;
-        self.settled.insert(id.to_string(), h.clone());
-        self.newly_settled.push(id.to_string());
+        self.remember_settled(h.clone(), now);
+        self.newly_settled.push_back(h.id.clone());
         if self.newly_settled.len() > SETTLED_KEPT {
-            self.newly_settled.remove(0);
-        }
-        if self.settled.len() > SETTLED_KEPT + SETTLED_KEPT / 10 {
-            let mut by_age: Vec<(Timestamp, String)> = self.settled.values().map(|h| (h.settled_at, h.id.clone())).collect();
-            by_age.sort();
-            let cutoff = now.plus(-SETTLED_KEPT_MS);
-            let excess = self.settled.len() - SETTLED_KEPT;
-            for (i, (at, old)) in by_age.into_iter().enumerate() {
-                if i < excess || at < cutoff {
-                    self.settled.remove(&old);
-                }
-            }
+            self.newly_settled.pop_front();
         }
         h
     }
 
     /// The next moment the SKU changes on its own (a hold expiring), for the caller's alarm.
     pub fn next_expiry(&self) -> Option<Timestamp> {
-        self.holds.values().map(|h| h.expires_at).min()
+        self.holds.next_expiry()
     }
 
     // ---- purchase orders -----------------------------------------------------------------------

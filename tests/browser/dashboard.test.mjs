@@ -1,0 +1,173 @@
+// The operator dashboard in a real headless Chromium against the real edge (wrangler dev):
+// token entry, rows riskiest first, a store sale recorded through the form, the ask box, the
+// buffer policy form, and a screenshot for the docs (docs/img/dashboard.png).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, basicCatalog, skuWithStock, startEdge, uid } from '../harness.mjs';
+import { launchBrowser } from './support.mjs';
+
+const TOKEN = 'test-admin-token';
+const hoursAgo = (h) => new Date(Date.now() - h * 3600e3).toISOString();
+const inDays = (d) => new Date(Date.now() + d * 864e5).toISOString().replace(/\.\d+Z$/, 'Z');
+
+function requireDashboardBuild() {
+  if (!existsSync(join(ROOT, 'www', 'dist', 'dashboard', 'index.html'))) {
+    throw new Error('www/dist/dashboard is missing: run www/build.sh (or `make build`) first');
+  }
+}
+
+async function events(edge, list) {
+  const r = await edge.admin('POST', '/admin/events', { events: list });
+  if (r.status !== 200) throw new Error(`events failed: ${r.status} ${JSON.stringify(r.body)}`);
+}
+
+const sale = (sku, location, channel, h) => ({ event_id: uid('s'), type: 'sale', sku, location, quantity: 1, channel, occurred_at: hoursAgo(h) });
+
+/** A small catalog with a clear order of risk: lamp (out now), tee (runs out within days), the rest fine. */
+async function seed(edge) {
+  await basicCatalog(edge);
+  await skuWithStock(edge, 'lamp', {}, { title: 'Desk lamp' });
+  await skuWithStock(edge, 'tee', { 'main-st': 3, warehouse: 5 }, { title: 'Black tee, M', buffer: { mode: 'auto', min: 0, max: 4 } });
+  await skuWithStock(edge, 'mug', { 'main-st': 10, warehouse: 30 }, { title: 'Stoneware mug', low_stock_threshold: 5 });
+  await skuWithStock(edge, 'scarf', { 'main-st': 4 }, { title: 'Silk scarf', buffer: { mode: 'fixed', units: 1 } });
+  await skuWithStock(edge, 'socks', { warehouse: 60 }, { title: 'Wool socks' });
+  // Recent sales: the tee sells about 2 a day on each of web and store; the others slowly.
+  const past = [];
+  for (let i = 0; i < 14; i++) past.push(sale('tee', i % 2 ? 'main-st' : 'warehouse', i % 2 ? 'store' : 'web', 4 + i * 11));
+  for (let i = 0; i < 4; i++) past.push(sale('mug', 'main-st', 'store', 10 + i * 30));
+  for (let i = 0; i < 9; i++) past.push(sale('socks', 'warehouse', i % 3 ? 'web' : 'marketplace', 5 + i * 15));
+  past.push(sale('scarf', 'main-st', 'store', 40));
+  // Online buyers of the tee send it back far more often than store buyers.
+  for (const reason of ['wrong size', 'wrong size', 'wrong size', 'damaged']) {
+    past.push({ event_id: uid('r'), type: 'return', sku: 'tee', location: 'warehouse', quantity: 1, channel: 'web', origin_channel: 'web', reason, occurred_at: hoursAgo(2) });
+  }
+  await events(edge, past);
+  // Put the counts back where the story wants them (returns and sales moved them).
+  await events(edge, [
+    { event_id: uid('c'), type: 'count', sku: 'tee', location: 'main-st', quantity: 3 },
+    { event_id: uid('c'), type: 'count', sku: 'tee', location: 'warehouse', quantity: 5 },
+  ]);
+  const po = await edge.admin('POST', '/admin/purchase-orders', { po_id: 'PO-17', location: 'warehouse', lines: [{ sku: 'tee', quantity: 24, expected_at: inDays(9) }, { sku: 'socks', quantity: 40, expected_at: inDays(4) }] });
+  if (po.status >= 300) throw new Error(`PO failed: ${po.status} ${JSON.stringify(po.body)}`);
+}
+
+describe('operator dashboard', () => {
+  let edge, browser, page;
+  const pageErrors = [];
+
+  const rowSkus = () => page.$$eval('#rows tr[data-sku]', (trs) => trs.map((t) => t.dataset.sku));
+  const cell = (sku, n) => page.$eval(`#rows tr[data-sku="${sku}"] td:nth-child(${n})`, (td) => td.textContent);
+
+  before(async () => {
+    requireDashboardBuild();
+    edge = await startEdge();
+    await seed(edge);
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+  });
+
+  after(async () => {
+    await browser?.close();
+    await edge?.stop();
+  });
+
+  test('asks for the operator token once per tab, and refuses a wrong one', async () => {
+    await page.goto(`${edge.url}/dashboard`);
+    await page.waitForSelector('#token-dialog[open]');
+    assert.equal(await page.isVisible('#main'), false);
+    await page.fill('#token', 'not-the-token');
+    await page.click('#token-form button[type=submit]');
+    await page.waitForSelector('#token-error:not([hidden])');
+    assert.match(await page.textContent('#token-error'), /refused/);
+    await page.fill('#token', TOKEN);
+    await page.click('#token-form button[type=submit]');
+    await page.waitForSelector('#rows tr[data-sku]');
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('lastunit.adminToken')), TOKEN);
+    await page.reload();
+    await page.waitForSelector('#rows tr[data-sku]');
+    assert.equal(await page.isVisible('#token-dialog'), false, 'no second prompt in the same tab');
+  });
+
+  test('shows one row per SKU, riskiest first, with charts and return flags', async () => {
+    const skus = await rowSkus();
+    assert.equal(skus.length, 5);
+    const risk = await page.$$eval('#rows tr[data-sku]', (trs) => trs.map((t) => t.classList.contains('at-risk')));
+    assert.equal(skus[0], 'lamp', 'out of stock now comes first');
+    assert.ok(risk.indexOf(false) === -1 || risk.slice(risk.indexOf(false)).every((r) => !r), `at-risk rows before the others: ${skus} ${risk}`);
+    assert.ok(risk[skus.indexOf('tee')], 'the tee runs out within the week');
+    assert.ok(!risk[skus.indexOf('mug')] && !risk[skus.indexOf('socks')]);
+    assert.match(await cell('lamp', 2), /at risk/);
+    assert.match(await cell('mug', 2), /ok/);
+    assert.match(await cell('tee', 9), /24 · PO-17/);
+    assert.match(await cell('tee', 10), /web \d+% returned/);
+    assert.match(await cell('tee', 10), /wrong size \(3\)/);
+    assert.equal(await page.$$eval('#rows svg.spark', (s) => s.length), 5);
+    assert.ok(await page.$('#dos-chart svg rect'), 'days-of-supply chart drawn');
+  });
+
+  test('a store sale recorded through the form changes the row', async () => {
+    assert.match(await cell('tee', 4), /main-st\s*3/);
+    await page.click('#rows tr[data-sku="tee"] .sku-open');
+    await page.waitForSelector('#sku-dialog[open] #ledger tr');
+    const ledger = await page.textContent('#ledger');
+    assert.match(ledger, /return/);
+    assert.match(ledger, /wrong size/);
+    await page.selectOption('#event-type', 'sale');
+    await page.selectOption('#event-form select[name=location]', 'main-st');
+    await page.fill('#event-form input[name=quantity]', '2');
+    await page.click('#event-form button[type=submit]');
+    await page.waitForFunction(() => /Recorded/.test(document.querySelector('#event-form .form-status').textContent));
+    await page.waitForFunction(() => /main-st\s*1/.test(document.querySelector('#rows tr[data-sku="tee"] td:nth-child(4)').textContent));
+    assert.match(await page.textContent('#ledger'), /sale[\s\S]*main-st[\s\S]*-2/);
+    await page.click('#sku-dialog [data-close]');
+  });
+
+  test('the buffer form keeps the rest of the policy', async () => {
+    await page.click('#rows tr[data-sku="mug"] .sku-open');
+    await page.waitForFunction(() => document.querySelector('#sku-title').textContent.includes('Stoneware mug'));
+    await page.selectOption('#buffer-mode', 'fixed');
+    await page.fill('#buffer-form input[name=units]', '2');
+    await page.click('#buffer-form button[type=submit]');
+    await page.waitForFunction(() => /saved/.test(document.querySelector('#buffer-form .form-status').textContent));
+    await page.click('#sku-dialog [data-close]');
+    await page.waitForFunction(() => document.querySelector('#rows tr[data-sku="mug"] td:nth-child(6)').textContent.trim() === '2');
+    const v = await edge.admin('GET', '/admin/skus/mug');
+    assert.deepEqual(v.body.config.buffer, { mode: 'fixed', units: 2 });
+    assert.equal(v.body.config.title, 'Stoneware mug');
+    assert.equal(v.body.config.low_stock_threshold, 5);
+  });
+
+  test('the ask box answers', async () => {
+    await page.fill('#ask-q', 'which products are at risk of online stockout this week');
+    await page.click('#ask-form button[type=submit]');
+    await page.waitForFunction(() => /at risk of running out on web/.test(document.querySelector('#ask-answer').textContent));
+    const answer = await page.textContent('#ask-answer');
+    assert.match(answer, /Desk lamp/);
+    assert.match(answer, /Black tee, M/);
+    await page.fill('#ask-q', 'what is the meaning of life');
+    await page.click('#ask-form button[type=submit]');
+    await page.waitForFunction(() => /I can answer/.test(document.querySelector('#ask-answer').textContent));
+  });
+
+  test('a sale from elsewhere reaches the page without a reload', async () => {
+    const before = Number((await cell('socks', 4)).match(/warehouse\s*(\d+)/)[1]);
+    await events(edge, [{ event_id: uid('s'), type: 'sale', sku: 'socks', location: 'warehouse', quantity: 5, channel: 'marketplace' }]);
+    await page.waitForFunction(
+      (want) => new RegExp(`warehouse\\s*${want}\\b`).test(document.querySelector('#rows tr[data-sku="socks"] td:nth-child(4)').textContent),
+      before - 5,
+      { timeout: 10000 },
+    );
+  });
+
+  test('screenshot for the docs, and no page errors', async () => {
+    await page.fill('#ask-q', 'which products are at risk of online stockout this week');
+    await page.click('#ask-form button[type=submit]');
+    await page.waitForFunction(() => /at risk/.test(document.querySelector('#ask-answer').textContent));
+    mkdirSync(join(ROOT, 'docs', 'img'), { recursive: true });
+    await page.screenshot({ path: join(ROOT, 'docs', 'img', 'dashboard.png'), fullPage: true });
+    assert.deepEqual(pageErrors, []);
+  });
+});

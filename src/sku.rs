@@ -191,7 +191,7 @@ impl Sku {
                 config.allocation.iter().flatten().map(|(c, u)| (c.clone(), i64::from(*u))).collect();
         }
         self.config = config;
-        self.recalibrate(now);
+        self.recompute_buffer(now);
         self.touch(now);
         Ok(())
     }
@@ -325,7 +325,7 @@ impl Sku {
         if event.sku == self.sku && self.seen.contains(&key) {
             return Ok(Applied::Duplicate);
         }
-        self.admissible(event)?;
+        self.check_event(event)?;
         let at = event.occurred_at;
         let loc = event.location.clone();
         let mut entry = LedgerEntry {
@@ -405,7 +405,7 @@ impl Sku {
         }
         self.seen.insert(key, now);
         self.rebalance_holds(&loc, now);
-        self.recalibrate(now);
+        self.recompute_buffer(now);
         self.touch(now);
         entry.version = self.version;
         entry.on_hand_after = self.on_hand(&loc);
@@ -418,13 +418,14 @@ impl Sku {
     /// refused batch changes nothing and an accepted one cannot fail half way.
     pub fn apply_all(&mut self, events: &[StockEvent], now: Timestamp) -> Result<Vec<Applied>, Error> {
         for e in events {
-            self.admissible(e)?;
+            self.check_event(e)?;
         }
         events.iter().map(|e| self.apply(e, now)).collect()
     }
 
-    /// Whether `apply` would accept the event (it may still be a duplicate or stale).
-    fn admissible(&self, event: &StockEvent) -> Result<(), Error> {
+    /// Whether `apply` would accept the event (it may still be a duplicate or stale): a dry run
+    /// for a batch that spans several SKUs, so none is applied unless all would be.
+    pub fn check_event(&self, event: &StockEvent) -> Result<(), Error> {
         if event.sku != self.sku {
             return Err(Error::UnknownSku(event.sku.clone()));
         }
@@ -497,9 +498,18 @@ impl Sku {
         self.history.back_mut().expect("pushed above")
     }
 
-    /// Recomputes the buffer in force from the policy and, for `auto`, the velocity at `now`.
-    /// The Worker also calls this from a periodic alarm so the buffer follows decaying velocity.
+    /// Recomputes the buffer in force from the policy and, for `auto`, the velocity at `now`;
+    /// returns whether it changed (and then the version rises, since availability changed).
+    /// The Worker calls this from a periodic alarm so the buffer follows decaying velocity.
     pub fn recalibrate(&mut self, now: Timestamp) -> bool {
+        let changed = self.recompute_buffer(now);
+        if changed {
+            self.touch(now);
+        }
+        changed
+    }
+
+    fn recompute_buffer(&mut self, now: Timestamp) -> bool {
         let units = match self.config.buffer {
             BufferPolicy::None => 0,
             BufferPolicy::Fixed { units } => units,
@@ -650,7 +660,7 @@ impl Sku {
         }
         self.record_sale(&hold.channel, hold.quantity, now, now);
         let committed = self.settle(id, HoldState::Committed { order_id: order_id.to_string() }, now);
-        self.recalibrate(now);
+        self.recompute_buffer(now);
         self.touch(now);
         self.day(now).closing_on_hand = self.total_on_hand();
         Ok(committed)

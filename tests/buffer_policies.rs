@@ -42,9 +42,13 @@ fn an_automatic_buffer_follows_velocity() {
     }
     assert!((2..=3).contains(&a.buffer_in_force()), "{}", a.buffer_in_force());
     assert_eq!(avail(&a, "web"), avail(&a, "store") - i64::from(a.buffer_in_force()));
-    // Weeks without a sale: the buffer decays back once recalibrated.
-    a.recalibrate(T0.plus(90 * 86_400_000));
+    // Weeks without a sale: the buffer decays back once recalibrated, and the version rises
+    // because availability changed.
+    let v = a.version();
+    assert!(a.recalibrate(T0.plus(90 * 86_400_000)));
     assert_eq!(a.buffer_in_force(), 0);
+    assert!(a.version() > v);
+    assert!(!a.recalibrate(T0.plus(91 * 86_400_000)), "nothing changed");
 }
 
 #[test]

@@ -140,6 +140,19 @@ describe('operator dashboard', () => {
     assert.equal(v.body.config.low_stock_threshold, 5);
   });
 
+  test('a purchase order made on the page shows as incoming', async () => {
+    await page.click('#new-po');
+    await page.waitForSelector('#po-dialog[open]');
+    await page.fill('#po-form input[name=po_id]', 'PO-21');
+    await page.selectOption('#po-form select[name=location]', 'warehouse');
+    await page.fill('#po-lines input[name=sku]', 'mug');
+    await page.fill('#po-lines input[name=quantity]', '18');
+    await page.click('#po-form button[type=submit]');
+    await page.waitForFunction(() => /PO-21 created/.test(document.querySelector('#po-form .form-status').textContent));
+    await page.click('#po-dialog [data-close]');
+    await page.waitForFunction(() => /18 · PO-21/.test(document.querySelector('#rows tr[data-sku="mug"] td:nth-child(9)').textContent));
+  });
+
   test('the ask box answers', async () => {
     await page.fill('#ask-q', 'which products are at risk of online stockout this week');
     await page.click('#ask-form button[type=submit]');

@@ -309,7 +309,7 @@ async function loadSku(sku) {
 }
 function renderSku(v) {
   $('#sku-title').textContent = v.title ? `${v.title} · ${v.sku}` : v.sku;
-  const returns = Object.entries(v.returns ?? {}).map(([c, r]) => h('li', {}, `${c}: ${Math.round((r.rate ?? 0) * 100)}% (${r.returned} of ${r.sold})`,
+  const returns = Object.entries(v.returns ?? {}).map(([c, r]) => h('li', {}, r.sold ? `${c}: ${Math.round((r.rate ?? 0) * 100)}% (${r.returned} of ${r.sold} sold)` : `${c}: ${r.returned} returned, no sales recorded`,
     Object.keys(r.reasons ?? {}).length ? h('span', { class: 'small' }, Object.entries(r.reasons).map(([k, n]) => `${k} ${n}`).join(', ')) : null));
   const pol = v.buffer_policy ?? v.config?.buffer ?? { mode: 'none' };
   const polText = pol.mode === 'fixed' ? `fixed ${pol.units}` : pol.mode === 'auto' ? `auto ${pol.min ?? 0}–${pol.max}` : 'none';

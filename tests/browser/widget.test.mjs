@@ -173,7 +173,7 @@ describe('storefront widget', () => {
 
   test('recovers after the edge restarts, showing "Checking stock…" while it is gone', async () => {
     await recordChanges(page);
-    await edge.stop({ keepState: true });
+    await edge.halt();
     await waitFor(async () => (await readWidget(page, 'tee')).status === 'unknown', { timeoutMs: 8000, what: 'the neutral state' });
     const down = await readWidget(page, 'tee');
     assert.equal(down.text, 'Checking stock…');

@@ -110,6 +110,7 @@ async function refresh({ quiet = false } = {}) {
     const q = new URLSearchParams({ horizon_days: $('#horizon').value, channel: $('#channel').value || 'web' });
     const data = await api('GET', `/admin/dashboard?${q}`);
     state.rows = Array.isArray(data) ? data : data?.rows ?? [];
+    lastFull = Date.now();
     status.className = 'status';
     status.textContent = `Updated ${new Date().toLocaleTimeString()} · ${state.rows.length} SKUs`;
     render();
@@ -121,8 +122,15 @@ async function refresh({ quiet = false } = {}) {
     if (state.pending) { state.pending = false; refresh({ quiet: true }); }
   }
 }
+// Live changes ask for a full refresh, at most one every LIVE_MIN_MS (10,000 SKUs are a big answer).
+const LIVE_MIN_MS = 4000;
 let soon = null;
-function refreshSoon() { clearTimeout(soon); soon = setTimeout(() => refresh({ quiet: true }), 600); }
+let lastFull = 0;
+function refreshSoon() {
+  if (soon) return;
+  const wait = Math.max(500, lastFull + LIVE_MIN_MS - Date.now());
+  soon = setTimeout(() => { soon = null; refresh({ quiet: true }); }, wait);
+}
 
 // ---- rendering -----------------------------------------------------------------------------------
 function visibleRows() {
@@ -270,8 +278,17 @@ function watch(skus) {
     let first = true;
     const ws = new WebSocket(`${proto}//${location.host}/v1/live/${encodeURIComponent(sku)}?channel=${encodeURIComponent($('#channel').value || 'web')}`);
     ws.onmessage = (m) => {
-      if (first) { first = false; return; } // the current value: the rows already show it
-      try { if (JSON.parse(m.data).sku === sku) refreshSoon(); } catch {}
+      let msg;
+      try { msg = JSON.parse(m.data); } catch { return; }
+      if (msg?.sku !== sku) return;
+      // Show the new count at once; the rest of the row follows with the next refresh.
+      const row = state.rows.find((r) => r.sku === sku);
+      if (row && typeof msg.available === 'number' && row.available?.[msg.channel] !== msg.available) {
+        row.available = { ...row.available, [msg.channel]: msg.available };
+        document.querySelector(`#rows tr[data-sku="${CSS.escape(sku)}"]`)?.replaceWith(rowEl(row));
+      }
+      if (first) { first = false; return; } // the value when the socket opened
+      refreshSoon();
     };
     ws.onclose = () => { if (state.sockets.get(sku) === ws) state.sockets.delete(sku); liveStatus(); };
     ws.onopen = liveStatus;

@@ -632,12 +632,12 @@ impl Report {
     /// `docs/img/simulation.svg`: oversells and lost online sales per policy, as grouped bars.
     pub fn svg(&self) -> String {
         let (w, h) = (760.0, 380.0);
-        let (left, right, top, bottom) = (56.0, 20.0, 64.0, 70.0);
+        let (left, right, top, bottom) = (56.0, 20.0, 72.0, 70.0);
         let plot_w = w - left - right;
         let plot_h = h - top - bottom;
         let max = self.outcomes.iter().map(|(_, o)| o.oversells.max(o.lost_online)).max().unwrap_or(0).max(1) as f64;
         let step = nice_step(max / 5.0);
-        let top_value = (max / step).ceil() * step;
+        let top_value = (max * 1.08 / step).ceil() * step;
         let y = |v: f64| top + plot_h - v / top_value * plot_h;
         let mut s = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" \
@@ -658,8 +658,8 @@ impl Report {
         );
         // Legend.
         s.push_str(&format!(
-            "<rect x=\"{left}\" y=\"38\" width=\"12\" height=\"12\" fill=\"#dc2626\"/><text x=\"{}\" y=\"49\" fill=\"#374151\">oversells (cancelled orders)</text>\n\
-             <rect x=\"{}\" y=\"38\" width=\"12\" height=\"12\" fill=\"#f59e0b\"/><text x=\"{}\" y=\"49\" fill=\"#374151\">lost online sales</text>\n",
+            "<rect x=\"{left}\" y=\"40\" width=\"12\" height=\"12\" fill=\"#dc2626\"/><text x=\"{}\" y=\"51\" fill=\"#374151\">oversells (cancelled orders)</text>\n\
+             <rect x=\"{}\" y=\"40\" width=\"12\" height=\"12\" fill=\"#f59e0b\"/><text x=\"{}\" y=\"51\" fill=\"#374151\">lost online sales</text>\n",
             left + 18.0,
             left + 230.0,
             left + 248.0

@@ -41,6 +41,7 @@ describe('storefront widget', () => {
       port: shopPort,
       pages: {
         '/': shopPage(edge.url, skus),
+        '/typo': shopPage(edge.url, ['tee', 'no-such-sku']),
         '/polling': shopPage(edge.url, ['sock'], { scriptAttrs: 'data-lastunit-poll-ms="400"' }),
         '/unreachable': (u) => shopPage(edge.url, ['tee'], { scriptAttrs: `data-lastunit-endpoint="http://127.0.0.1:${u.searchParams.get('port')}"` }),
         '/garbage': (u) => shopPage(edge.url, ['tee'], { scriptAttrs: `data-lastunit-endpoint="http://127.0.0.1:${u.port}/garbage"` }),
@@ -140,6 +141,7 @@ describe('storefront widget', () => {
       return w.hold && w.available === before - 1 && w;
     }, { what: 'the hold to show' });
     assert.match(held.hold, /^Held for you for 0:0[1-4]$/);
+    assert.equal(await page.getAttribute('[data-lastunit-sku="tee"] [data-lastunit-part="hold"]', 'role'), 'timer');
     await waitFor(async () => (await readWidget(page, 'tee')).hold === null, { timeoutMs: 8000, what: 'the countdown to end' });
     await waitFor(async () => (await readWidget(page, 'tee')).available === before, { timeoutMs: 15000, what: 'the held unit to come back' });
   });
@@ -216,6 +218,20 @@ describe('storefront widget', () => {
       assert.deepEqual(errors, [], path);
       await p.close();
     }
+  });
+
+  test('a SKU the edge does not know says so once, and stops reconnecting', async () => {
+    const p = await browser.newPage();
+    const sockets = [];
+    p.on('websocket', (ws) => sockets.push(ws.url()));
+    await p.goto(shop.url + '/typo');
+    await waitFor(async () => (await readWidget(p, 'no-such-sku'))?.text === 'Not available online', { what: 'the unknown SKU message' });
+    assert.equal(await p.getAttribute('[data-lastunit-sku="no-such-sku"]', 'data-lastunit-error'), 'unknown_sku');
+    assert.equal((await readWidget(p, 'no-such-sku')).status, 'unknown');
+    await sleep(3000);
+    assert.equal(sockets.filter((u) => u.includes('no-such-sku')).length, 1, JSON.stringify(sockets));
+    assert.equal((await readWidget(p, 'tee')).status, 'in_stock');
+    await p.close();
   });
 
   test('no uncaught errors in the page', () => {

@@ -9,7 +9,7 @@ use js_sys::Promise;
 use lastunit::{Availability, Status};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{Element, MutationObserver};
+use web_sys::Element;
 
 use crate::live::{Poller, Socket};
 use crate::reserve::{Hold, Holds};
@@ -67,6 +67,8 @@ pub struct Feed {
     pub shown: Option<Availability>,
     /// Contact with the edge is lost: show the neutral state.
     pub stale: bool,
+    /// The edge answered `unknown_sku`.
+    pub missing: bool,
     stale_timer: Option<Timeout>,
     /// Units the `store` channel has, asked when this channel is `in_store_only`.
     pub store_units: Option<i64>,
@@ -78,7 +80,7 @@ pub struct Feed {
 
 impl Feed {
     fn new() -> Self {
-        Feed { elements: Vec::new(), buttons: Vec::new(), shown: None, stale: false, stale_timer: None, store_units: None, store_asked: None, notice: None, socket: Socket::default() }
+        Feed { elements: Vec::new(), buttons: Vec::new(), shown: None, stale: false, missing: false, stale_timer: None, store_units: None, store_asked: None, notice: None, socket: Socket::default() }
     }
 }
 
@@ -97,9 +99,9 @@ pub enum Msg {
     /// The polling timer fired.
     Poll,
     /// A batch poll answered (`None`: failed).
-    Polled { endpoint: String, channel: String, skus: Vec<String>, items: Option<Vec<Availability>> },
+    Polled { endpoint: String, channel: String, skus: Vec<String>, items: Option<Batch> },
     /// A one-off read answered.
-    Fetched(FeedKey, Option<Availability>),
+    Fetched(FeedKey, net::Read),
     /// The `store` channel's count for an `in_store_only` feed, asked at `version`.
     StoreUnits(FeedKey, u64, Option<i64>),
     /// A hold was taken.
@@ -119,7 +121,7 @@ pub struct App {
     feeds: BTreeMap<FeedKey, Feed>,
     holds: Holds,
     poller: Poller,
-    _observer: Option<(MutationObserver, Closure<dyn FnMut(JsValue)>)>,
+    _observer: Option<dom::Observer>,
 }
 
 thread_local! {
@@ -238,12 +240,18 @@ impl App {
             Msg::Closed(key) => {
                 let Some(feed) = self.feeds.get_mut(&key) else { return };
                 feed.socket.closed(&key);
+                // A socket that never delivered: read once over HTTP, to show something (or learn
+                // that the SKU does not exist) without waiting for the polling to start.
+                let read_once = feed.socket.failures() == 1 && feed.shown.is_none();
                 if feed.shown.is_some() && !feed.stale && feed.stale_timer.is_none() {
                     let k = key.clone();
                     feed.stale_timer = Some(Timeout::new(STALE_AFTER_MS, move || dispatch(Msg::Stale(k))));
                 }
                 if feed.socket.polling {
                     dispatch(Msg::Poll);
+                }
+                if read_once {
+                    self.fetch(&key);
                 }
             }
             Msg::Reconnect(key) => {
@@ -261,10 +269,13 @@ impl App {
             }
             Msg::Poll => self.poll(),
             Msg::Polled { endpoint, channel, skus, items } => match items {
-                Some(items) => {
-                    for value in items {
+                Some(batch) => {
+                    for value in batch.items {
                         let key = FeedKey { endpoint: endpoint.clone(), sku: value.sku.clone(), channel: channel.clone() };
                         self.apply(&key, value, false);
+                    }
+                    for sku in batch.unknown {
+                        self.missing(&FeedKey { endpoint: endpoint.clone(), sku, channel: channel.clone() });
                     }
                 }
                 None => {
@@ -279,11 +290,11 @@ impl App {
                     }
                 }
             },
-            Msg::Fetched(key, value) => {
-                if let Some(value) = value {
-                    self.apply(&key, value, false);
-                }
-            }
+            Msg::Fetched(key, read) => match read {
+                net::Read::Found(value) => self.apply(&key, value, false),
+                net::Read::UnknownSku => self.missing(&key),
+                net::Read::Failed => {}
+            },
             Msg::StoreUnits(key, version, units) => {
                 let Some(feed) = self.feeds.get_mut(&key) else { return };
                 if feed.store_asked == Some(version) {
@@ -353,6 +364,11 @@ impl App {
         }
         feed.stale = false;
         feed.stale_timer = None;
+        if feed.missing {
+            // The SKU exists after all (it was just created): go live again.
+            feed.missing = false;
+            feed.socket.connect(key);
+        }
         let ask_store = value.in_store_only && value.status == Status::OutOfStock && feed.store_asked != Some(value.version);
         let version = value.version;
         feed.shown = Some(value);
@@ -368,13 +384,24 @@ impl App {
         self.render(key);
     }
 
-    /// A one-off read of one feed (after a hold ends or is refused).
+    /// The edge does not know this SKU: say so, stop reconnecting, and only poll for it.
+    fn missing(&mut self, key: &FeedKey) {
+        let Some(feed) = self.feeds.get_mut(key) else { return };
+        if feed.shown.is_some() && !feed.stale {
+            return;
+        }
+        feed.missing = true;
+        feed.socket.park();
+        self.render(key);
+    }
+
+    /// A one-off read of one feed (after a hold ends or is refused, or a socket fails).
     fn fetch(&self, key: &FeedKey) {
         let k = key.clone();
         let url = key.availability_url(&key.channel);
         spawn_local(async move {
-            let value = net::availability(&url).await;
-            dispatch(Msg::Fetched(k, value));
+            let read = net::read(&url).await;
+            dispatch(Msg::Fetched(k, read));
         });
     }
 
@@ -450,13 +477,21 @@ impl App {
     }
 }
 
-/// The `items` of a batch answer; `None` if the answer is not one. Items that are not
-/// availability objects are skipped.
-fn parse_items(body: &JsValue) -> Option<Vec<Availability>> {
+/// A batch answer: `{"items": [...], "unknown": ["sku", ...]}`.
+pub struct Batch {
+    items: Vec<Availability>,
+    unknown: Vec<String>,
+}
+
+/// Reads a batch answer; `None` if the answer is not one. Items that are not availability
+/// objects are skipped.
+fn parse_items(body: &JsValue) -> Option<Batch> {
     let items = net::get(body, "items");
     if !js_sys::Array::is_array(&items) {
         return None;
     }
     let items: js_sys::Array = items.unchecked_into();
-    Some(items.iter().filter_map(|v| net::parse_availability(&v)).collect())
+    let unknown = net::get(body, "unknown");
+    let unknown = if js_sys::Array::is_array(&unknown) { unknown.unchecked_into::<js_sys::Array>().iter().filter_map(|v| v.as_string()).collect() } else { Vec::new() };
+    Some(Batch { items: items.iter().filter_map(|v| net::parse_availability(&v)).collect(), unknown })
 }

@@ -51,9 +51,12 @@ pub fn own_script_tag(script_url: &str) -> Option<Element> {
     all("script[src]").into_iter().find(|el| el.dyn_ref::<HtmlScriptElement>().is_some_and(|s| s.src() == script_url))
 }
 
+/// A running `MutationObserver` and its callback (dropping the callback would break it).
+pub type Observer = (MutationObserver, Closure<dyn FnMut(JsValue)>);
+
 /// Watches the page for widget elements added, removed or re-pointed; calls `changed` once per
 /// batch of relevant mutations (the widget's own drawing is not relevant).
-pub fn observe(changed: impl Fn() + 'static) -> Option<(MutationObserver, Closure<dyn FnMut(JsValue)>)> {
+pub fn observe(changed: impl Fn() + 'static) -> Option<Observer> {
     let callback = Closure::<dyn FnMut(JsValue)>::new(move |records: JsValue| {
         let records: Array = records.unchecked_into();
         let relevant = records.iter().any(|r| {
@@ -126,6 +129,11 @@ fn ensure_part(el: &Element, name: &str) -> Option<Element> {
     }
     let span = document()?.create_element("span").ok()?;
     let _ = span.set_attribute(PART, name);
+    if name == "hold" {
+        // A countdown inside a live region: announced never, not every second.
+        let _ = span.set_attribute("role", "timer");
+        let _ = span.set_attribute("aria-live", "off");
+    }
     let mut class = String::from("lastunit-");
     class.push_str(name);
     span.set_class_name(&class);
@@ -179,7 +187,12 @@ pub fn render(key: &FeedKey, feed: &Feed, hold: Option<HoldView>) {
     let known = feed.shown.as_ref().filter(|_| !feed.stale);
     let status = known.map_or("unknown", |a| a.status.as_str());
     let available = known.map(|a| net::digits(a.available));
-    let text = known.map_or_else(|| String::from("Checking stock…"), |a| message(a, feed.store_units));
+    let text = match known {
+        Some(a) => message(a, feed.store_units),
+        None if feed.missing => String::from("Not available online"),
+        None => String::from("Checking stock…"),
+    };
+    let error = (known.is_none() && feed.missing).then_some("unknown_sku");
     let in_store_only = known.is_some_and(|a| a.in_store_only);
     let hold_text = hold.map(|h| h.text());
     for el in &feed.elements {
@@ -187,6 +200,7 @@ pub fn render(key: &FeedKey, feed: &Feed, hold: Option<HoldView>) {
         set_attr(el, "data-lastunit-status", Some(status));
         set_attr(el, "data-lastunit-available", available.as_deref());
         set_attr(el, "data-lastunit-in-store-only", in_store_only.then_some("true"));
+        set_attr(el, "data-lastunit-error", error);
         if let Some(span) = ensure_part(el, "status") {
             set_text(&span, &text);
         }

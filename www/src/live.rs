@@ -36,6 +36,18 @@ impl Socket {
         self.started
     }
 
+    /// Connections in a row that closed without a message.
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// Stops reconnecting (the SKU is unknown to the edge); the feed is only polled.
+    pub fn park(&mut self) {
+        self.detach();
+        self.retry = None;
+        self.polling = true;
+    }
+
     /// Whether the current connection has delivered.
     pub fn is_live(&self) -> bool {
         self.live

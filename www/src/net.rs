@@ -42,13 +42,32 @@ pub async fn send(method: &str, url: &str, body: Option<&str>, bearer: Option<&s
     Ok(Answer { status, body })
 }
 
+/// What a read of one SKU's availability found.
+pub enum Read {
+    /// The availability.
+    Found(Availability),
+    /// `404 {"error":"unknown_sku"}`: the catalog has no such SKU.
+    UnknownSku,
+    /// No usable answer (unreachable, another error, garbage).
+    Failed,
+}
+
+/// `GET` one availability object.
+pub async fn read(url: &str) -> Read {
+    let Ok(answer) = send("GET", url, None, None, None).await else { return Read::Failed };
+    match answer.status {
+        200 => parse_availability(&answer.body).map_or(Read::Failed, Read::Found),
+        404 if get(&answer.body, "error").as_string().as_deref() == Some("unknown_sku") => Read::UnknownSku,
+        _ => Read::Failed,
+    }
+}
+
 /// `GET` and parse an availability object; `None` for anything but a 200 with one.
 pub async fn availability(url: &str) -> Option<Availability> {
-    let answer = send("GET", url, None, None, None).await.ok()?;
-    if answer.status != 200 {
-        return None;
+    match read(url).await {
+        Read::Found(a) => Some(a),
+        _ => None,
     }
-    parse_availability(&answer.body)
 }
 
 /// An availability object from parsed JSON; `None` for anything that is not one (a missing or

@@ -802,8 +802,7 @@ mod tests {
     }
 
     fn topology() -> Topology {
-        let mut t = Topology::default();
-        t.locations = vec!["main-st".into(), "warehouse".into()];
+        let mut t = Topology { locations: vec!["main-st".into(), "warehouse".into()], ..Topology::default() };
         t.channels.insert("store".into(), vec!["main-st".into()]);
         t.channels.insert("web".into(), vec!["warehouse".into(), "main-st".into()]);
         t.channels.insert("marketplace".into(), vec!["warehouse".into()]);

@@ -259,12 +259,10 @@ struct Sim<'a> {
 }
 
 fn topology() -> Topology {
-    let mut t = Topology::default();
-    t.locations = vec![LOCATION.to_string()];
-    for c in CHANNELS {
-        t.channels.insert(c.to_string(), vec![LOCATION.to_string()]);
+    Topology {
+        locations: vec![LOCATION.to_string()],
+        channels: CHANNELS.iter().map(|c| (c.to_string(), vec![LOCATION.to_string()])).collect(),
     }
-    t
 }
 
 impl<'a> Sim<'a> {

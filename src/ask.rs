@@ -261,7 +261,8 @@ fn period(text: &str) -> Option<f64> {
             "today" | "tonight" | "tomorrow" => return Some(1.0),
             _ => {
                 // "3d", "2w", "48h"
-                let (n, u) = w.split_at(w.len().saturating_sub(1));
+                let Some((cut, _)) = w.char_indices().last() else { continue };
+                let (n, u) = w.split_at(cut);
                 let unit = match u {
                     "d" => 1.0,
                     "w" => 7.0,
@@ -1016,6 +1017,15 @@ mod tests {
         }
         let a = answer("what runs out this week", &[], now());
         assert!(a.answer.contains("no products"));
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        let c = catalog();
+        for q in ["3é days", "ñ", "🙂 stockout in 2🙂", "-", "days days days of", "in 0 days at risk", "in -3 days at risk", "a", "x".repeat(500).as_str(), "LINEN-SHIRT-M.", "return return return"] {
+            let a = answer(q, &c, now());
+            assert!(!a.answer.is_empty(), "{q}");
+        }
     }
 
     #[test]

@@ -163,6 +163,26 @@ describe('storefront widget', () => {
     assert.equal(noKey, 'invalid_quantity');
   });
 
+  test('a hold and the cart id follow the shopper to the next page (same tab)', async () => {
+    const cart1 = await page.evaluate(() => window.lastunit.reserve('tee', 1).then((r) => r));
+    await waitFor(async () => (await readWidget(page, 'tee')).hold, { what: 'the hold' });
+    await page.reload();
+    const w = await waitFor(async () => {
+      const w = await readWidget(page, 'tee');
+      return w.hold && w.status === 'in_stock' && w;
+    }, { what: 'the hold after a reload' });
+    assert.match(w.hold, /^Held for you for (10:00|9:[0-5]\d)$/);
+    const cart2 = await page.evaluate(() => window.lastunit.reserve('tee', 1).then((r) => r));
+    assert.equal(cart2.cart_id, cart1.cart_id);
+    await waitFor(async () => (await readWidget(page, 'tee')).hold?.startsWith('2 held'), { what: 'both holds' });
+    for (const r of [cart1, cart2]) await page.evaluate((id) => window.lastunit.release(id), r.reservation_id);
+    await waitFor(async () => (await readWidget(page, 'tee')).hold === null, { what: 'both released' });
+    await page.reload();
+    await waitFor(async () => (await readWidget(page, 'tee')).status === 'in_stock', { what: 'reloaded' });
+    await sleep(300);
+    assert.equal((await readWidget(page, 'tee')).hold, null);
+  });
+
   test('elements added later are found and kept live', async () => {
     await page.evaluate(() => {
       const el = document.createElement('div');

@@ -178,9 +178,7 @@ pub fn boot(script_url: &str) {
     }
     let mut cfg = config();
     cfg.endpoint = dom::edge_from_script_url(script_url);
-    let mut cart = String::from("cart-");
-    cart.push_str(&net::random_id());
-    cfg.cart_id = cart;
+    cfg.cart_id = crate::reserve::cart_id();
     if let Some(tag) = dom::own_script_tag(script_url) {
         let attr = |name: &str| tag.get_attribute(name).filter(|v| !v.is_empty());
         if let Some(endpoint) = attr("data-lastunit-endpoint") {
@@ -198,6 +196,9 @@ pub fn boot(script_url: &str) {
     let observer = dom::observe(|| dispatch(Msg::Scan));
     APP.with(|a| *a.borrow_mut() = Some(App { feeds: BTreeMap::new(), holds: Holds::default(), poller: Poller::default(), _observer: observer }));
     dispatch(Msg::Scan);
+    for hold in crate::reserve::saved_holds(js_sys::Date::now()) {
+        dispatch(Msg::Held(hold));
+    }
 }
 
 /// Applies `lastunit.configure(opts)`.

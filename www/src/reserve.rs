@@ -63,6 +63,7 @@ impl Holds {
         if self.ticker.is_none() {
             self.ticker = Some(Interval::new(1_000, || dispatch(Msg::Tick)));
         }
+        self.save();
     }
 
     /// Forgets the hold `id`.
@@ -75,15 +76,38 @@ impl Holds {
 
     /// Removes and returns the holds that have lapsed by `now`.
     pub fn expire(&mut self, now: f64) -> Vec<Hold> {
-        let (gone, kept) = std::mem::take(&mut self.list).into_iter().partition(|h| h.deadline <= now);
+        let (gone, kept): (Vec<Hold>, Vec<Hold>) = std::mem::take(&mut self.list).into_iter().partition(|h| h.deadline <= now);
         self.list = kept;
-        self.stop_if_idle();
+        if !gone.is_empty() {
+            self.stop_if_idle();
+        }
         gone
     }
 
     fn stop_if_idle(&mut self) {
         if self.list.is_empty() {
             self.ticker = None;
+        }
+        self.save();
+    }
+
+    /// Keeps the standing holds in `sessionStorage`, so the countdown follows the shopper to the
+    /// next page of the shop (same tab, same origin). Storage may be unavailable: then not kept.
+    fn save(&self) {
+        let Some(storage) = session_storage() else { return };
+        let list = Array::new();
+        for h in &self.list {
+            let o = Object::new();
+            net::set(&o, "id", &JsValue::from_str(&h.id));
+            net::set(&o, "endpoint", &JsValue::from_str(&h.key.endpoint));
+            net::set(&o, "sku", &JsValue::from_str(&h.key.sku));
+            net::set(&o, "channel", &JsValue::from_str(&h.key.channel));
+            net::set(&o, "quantity", &JsValue::from(h.quantity));
+            net::set(&o, "deadline", &JsValue::from_f64(h.deadline));
+            list.push(&o);
+        }
+        if let Some(text) = JSON::stringify(&list).ok().and_then(|s| s.as_string()) {
+            let _ = storage.set_item(HOLDS_KEY, &text);
         }
     }
 
@@ -113,6 +137,47 @@ impl Holds {
         }
         view
     }
+}
+
+const HOLDS_KEY: &str = "lastunit:holds";
+const CART_KEY: &str = "lastunit:cart";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// The holds an earlier page of this tab left standing (lapsed ones dropped).
+pub fn saved_holds(now: f64) -> Vec<Hold> {
+    let Some(text) = session_storage().and_then(|s| s.get_item(HOLDS_KEY).ok().flatten()) else { return Vec::new() };
+    let Ok(list) = JSON::parse(&text) else { return Vec::new() };
+    if !Array::is_array(&list) {
+        return Vec::new();
+    }
+    let list: Array = list.unchecked_into();
+    list.iter()
+        .filter_map(|o| {
+            let text = |name: &str| net::get(&o, name).as_string();
+            let key = FeedKey { endpoint: text("endpoint")?, sku: text("sku")?, channel: text("channel")? };
+            let quantity = net::get(&o, "quantity").as_f64()?;
+            let deadline = net::get(&o, "deadline").as_f64()?;
+            let id = text("id")?;
+            (deadline > now && quantity >= 1.0).then_some(Hold { id, key, quantity: quantity as u32, deadline })
+        })
+        .collect()
+}
+
+/// This tab's cart id: kept in `sessionStorage` across the shop's pages, new otherwise.
+pub fn cart_id() -> String {
+    let storage = session_storage();
+    if let Some(id) = storage.as_ref().and_then(|s| s.get_item(CART_KEY).ok().flatten()).filter(|id| !id.is_empty()) {
+        return id;
+    }
+    let mut id = String::from("cart-");
+    id.push_str(&net::random_id());
+    if let Some(s) = storage {
+        let _ = s.set_item(CART_KEY, &id);
+    }
+    id
 }
 
 /// `lastunit.reserve(sku, quantity, opts)`.

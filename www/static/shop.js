@@ -3,7 +3,8 @@
 // (lastunit.release). The widget shows the hold's countdown next to the product by itself.
 const lastunit = await import('/widget/lastunit.js');
 
-const lines = new Map(); // reservation_id → {sku, title}
+// reservation_id → {sku, title}; kept for the tab, like the widget keeps its holds.
+const lines = new Map(JSON.parse(sessionStorage.getItem('fern-cart') || '[]'));
 const $ = (s) => document.querySelector(s);
 const cart = $('#cart');
 let toastTimer;
@@ -17,6 +18,7 @@ function toast(text) {
 }
 
 function drawCart() {
+  sessionStorage.setItem('fern-cart', JSON.stringify([...lines]));
   const ul = $('.cart-lines');
   ul.replaceChildren();
   for (const [id, line] of lines) {
@@ -59,6 +61,8 @@ document.addEventListener('click', async (e) => {
     if (button.getAttribute('data-lastunit-status') !== 'out_of_stock') button.disabled = false;
   }
 });
+
+drawCart();
 
 // A hold that lapses leaves the cart too.
 setInterval(() => {

@@ -10,12 +10,12 @@ import { buttonDisabled, changes, launchBrowser, readWidget, recordChanges, requ
 const KEY = 'test-storefront-key';
 
 /** The shop's product page: widget elements and buttons for `skus`, the widget from `edge`. */
-function shopPage(edgeUrl, skus, { scriptAttrs = '', extra = '' } = {}) {
+function shopPage(edgeUrl, skus, { scriptAttrs = '', extra = '', key = KEY } = {}) {
   const items = skus
     .map((s) => `<li class="p"><h2>${s}</h2><div data-lastunit-sku="${s}" data-lastunit-channel="web"></div><button data-lastunit-add-to-cart="${s}">Add to cart</button></li>`)
     .join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><title>Test shop</title>
-<script type="module" src="${edgeUrl}/widget/lastunit.js" data-lastunit-key="${KEY}" ${scriptAttrs}></script></head>
+<script type="module" src="${edgeUrl}/widget/lastunit.js" ${key ? `data-lastunit-key="${key}"` : ''} ${scriptAttrs}></script></head>
 <body><ul>${items}</ul>${extra}</body></html>`;
 }
 
@@ -41,6 +41,7 @@ describe('storefront widget', () => {
       port: shopPort,
       pages: {
         '/': shopPage(edge.url, skus),
+        '/nokey': shopPage(edge.url, ['tee'], { key: null }),
         '/typo': shopPage(edge.url, ['tee', 'no-such-sku']),
         '/polling': shopPage(edge.url, ['sock'], { scriptAttrs: 'data-lastunit-poll-ms="400"' }),
         '/unreachable': (u) => shopPage(edge.url, ['tee'], { scriptAttrs: `data-lastunit-endpoint="http://127.0.0.1:${u.searchParams.get('port')}"` }),
@@ -183,7 +184,24 @@ describe('storefront widget', () => {
     assert.equal((await readWidget(page, 'tee')).hold, null);
   });
 
+  test('the storefront key: from lastunit.configure when the script tag has none', async () => {
+    const p = await browser.newPage();
+    await p.goto(shop.url + '/nokey');
+    assert.deepEqual(await p.evaluate(() => window.lastunit.reserve('tee', 1).then(() => null, (e) => ({ error: e.error, status: e.status }))), { error: 'no_storefront_key', status: 0 });
+    await p.evaluate(() => window.lastunit.configure({ key: 'wrong-key' }));
+    assert.deepEqual(await p.evaluate(() => window.lastunit.reserve('tee', 1).then(() => null, (e) => ({ error: e.error, status: e.status }))), { error: 'unauthorized', status: 401 });
+    await p.evaluate((key) => window.lastunit.configure({ key, cartId: 'c-configured' }), KEY);
+    const r = await p.evaluate(() => window.lastunit.reserve('tee', 1, { ttlSeconds: 30 }));
+    assert.equal(r.cart_id, 'c-configured');
+    assert.equal((await p.evaluate((id) => window.lastunit.release(id), r.reservation_id)).status, 'released');
+    await p.close();
+  });
+
   test('elements added later are found and kept live', async () => {
+    await page.evaluate(() => {
+      window.__events = [];
+      document.addEventListener('lastunit:availability', (e) => window.__events.push(e.detail));
+    });
     await page.evaluate(() => {
       const el = document.createElement('div');
       el.setAttribute('data-lastunit-sku', 'lamp');
@@ -191,6 +209,8 @@ describe('storefront widget', () => {
       document.body.append(el);
     });
     await waitFor(async () => (await page.evaluate(() => document.getElementById('late').getAttribute('data-lastunit-status'))) === 'out_of_stock', { what: 'the late element' });
+    const events = await page.evaluate(() => window.__events);
+    assert.deepEqual(events.at(-1), { sku: 'lamp', channel: 'web', status: 'out_of_stock', available: 0 });
   });
 
   test('recovers after the edge restarts, showing "Checking stock…" while it is gone', async () => {

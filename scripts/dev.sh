@@ -17,7 +17,7 @@ mkdir -p .wrangler
 node scripts/wrangler-local.mjs "$CONFIG"
 
 set -m
-node_modules/.bin/wrangler dev --config "$CONFIG" --env-file .dev.vars --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
+node_modules/.bin/wrangler dev --config "$CONFIG" --env-file "$PWD/.dev.vars" --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
   --show-interactive-dev-session=false &
 WRANGLER_PID=$!
 stop() {

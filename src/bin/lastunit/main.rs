@@ -18,7 +18,7 @@ lastunit: buffers and availability for shops that sell the same stock in store a
 
 USAGE:
     lastunit calibrate --sales FILE.csv [--min N] [--max N] [--now TIME]
-    lastunit simulate [--seed N] [--days N] [--out DIR]
+    lastunit simulate [--seed N] [--days N] [--scale X] [--out DIR]
     lastunit help
 
 calibrate
@@ -49,6 +49,8 @@ simulate
 
     --seed N       random seed (default 1)
     --days N       days simulated (default 28)
+    --scale X      multiply every SKU's demand by X (default 1; at 1 the report also shows
+                   the same shop 3 and 10 times busier)
     --out DIR      writes DIR/SIMULATION.md and DIR/img/simulation.svg (default docs)
 ";
 
@@ -118,21 +120,30 @@ fn run(args: &[String]) -> Result<String, String> {
             Ok(calibrate::report(&advice))
         }
         "simulate" => {
-            let o = Options::parse(rest, &["seed", "days", "out"])?;
+            let o = Options::parse(rest, &["seed", "days", "out", "scale"])?;
             let seed: u64 = o.number("seed", 1)?;
+            let scale: f64 = match o.get("scale") {
+                None => 1.0,
+                Some(v) => v.parse().ok().filter(|s: &f64| *s > 0.0 && *s <= 100.0).ok_or_else(|| format!("--scale must be a number above 0 and at most 100, not `{v}`"))?,
+            };
             let days: u32 = o.number("days", simulate::DEFAULT_DAYS)?;
             if !(1..=365).contains(&days) {
                 return Err("--days must be from 1 to 365".into());
             }
             let out = o.get("out").unwrap_or("docs");
-            let report = simulate::run(seed, days);
+            let report = simulate::run(seed, days, scale);
+            let busier: Vec<_> = if scale == 1.0 { simulate::BUSIER.iter().map(|s| simulate::run(seed, days, *s)).collect() } else { Vec::new() };
             let dir = std::path::Path::new(out);
             std::fs::create_dir_all(dir.join("img")).map_err(|e| format!("cannot create {out}/img: {e}"))?;
             let md = dir.join("SIMULATION.md");
             let svg = dir.join("img").join("simulation.svg");
-            std::fs::write(&md, report.markdown()).map_err(|e| format!("cannot write {}: {e}", md.display()))?;
+            std::fs::write(&md, report.markdown(&busier)).map_err(|e| format!("cannot write {}: {e}", md.display()))?;
             std::fs::write(&svg, report.svg()).map_err(|e| format!("cannot write {}: {e}", svg.display()))?;
-            Ok(format!("{}\nWrote {} and {}\n", report.table(), md.display(), svg.display()))
+            let mut out = report.table();
+            for b in &busier {
+                out.push_str(&format!("\n{} times busier:\n{}", b.scale, b.table()));
+            }
+            Ok(format!("{out}\nWrote {} and {}\n", md.display(), svg.display()))
         }
         other => Err(format!("unknown command `{other}`")),
     }

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Edge benchmarks (called by `make bench`): hot-SKU reservations against a bare Durable Object,
+# propagation to 500 live subscribers, catalog scale over 10,000 SKUs. Each starts its own local
+# edge (wrangler dev → workerd) from a copy of worker/build, and prints a Markdown table.
+# QUICK=1 runs smaller sizes (a smoke test, not figures to record).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f worker/build/index.js ] || scripts/build-worker.sh
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "${QUICK:-0}" = 1 ]; then
+  node benches/edge/hot_sku.mjs --concurrency 32 --seconds 3
+  node benches/edge/propagation.mjs --subscribers 100 --webhooks 20
+  node benches/edge/catalog_scale.mjs --skus 300 --repeat 5
+else
+  node benches/edge/hot_sku.mjs --concurrency 32 --seconds 10
+  node benches/edge/propagation.mjs --subscribers 500 --webhooks 100
+  node benches/edge/catalog_scale.mjs --skus 10000 --repeat 20
+fi
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

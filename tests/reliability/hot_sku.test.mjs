@@ -111,7 +111,6 @@ test('hot SKU: 1,000 concurrent checkouts racing PoS sales never sell more than 
   // No oversell, across channels.
   assert.ok(committed + posSold <= STOCK, `sold ${committed} online + ${posSold} at the register > ${STOCK}: ${msg}`);
   assert.ok(committed >= 1 && posSold >= 1, `the race exercised both channels: ${msg}`);
-  assert.ok((t['201'] ?? 0) >= STOCK, `at least the 5 units were held at some point: ${msg}`);
 
   // The books balance: on hand = 5 − sales; the per-channel sale counts match what was acknowledged.
   const view = (await edge.admin('GET', `/admin/skus/${sku}`)).body;

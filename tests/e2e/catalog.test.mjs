@@ -235,3 +235,18 @@ test('unknown routes are 404 JSON', async () => {
   assert.equal(r.status, 404);
   assert.equal(r.body.error, 'not_found');
 });
+
+test('a new channel reaches every SKU object, also past the first fan-out batch (catalog alarm)', async () => {
+  const prefix = uid('F');
+  const skus = Array.from({ length: 230 }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
+  for (let i = 0; i < skus.length; i += 25) {
+    await Promise.all(skus.slice(i, i + 25).map((s) => edge.admin('PUT', `/admin/skus/${s}`, { title: s })));
+  }
+  const loc = uid('loc').toLowerCase();
+  const channel = uid('ch').toLowerCase();
+  assert.equal((await edge.admin('PUT', `/admin/locations/${loc}`, { name: 'Far' })).status, 200);
+  assert.equal((await edge.admin('PUT', `/admin/channels/${channel}`, { locations: [loc, 'warehouse'] })).status, 200);
+  for (const s of [skus[0], skus[skus.length - 1]]) {
+    await waitFor(async () => (await edge.json('GET', `/v1/availability/${s}?channel=${channel}`)).status === 200, { what: `${channel} at ${s}`, timeoutMs: 30000 });
+  }
+});

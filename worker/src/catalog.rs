@@ -23,9 +23,13 @@ use crate::sku_object::Subscriber;
 
 /// SKU objects told about a topology change at once.
 const FANOUT: usize = 25;
+/// SKU objects told per request or alarm run (the rest continue from the catalog's alarm, so
+/// no single invocation makes too many subrequests).
+const FANOUT_PER_RUN: usize = 200;
 
 #[durable_object]
 pub struct CatalogObject {
+    state: State,
     env: Env,
     sql: SqlStorage,
     data: RefCell<Data>,
@@ -120,7 +124,7 @@ impl DurableObject for CatalogObject {
                 }
             }
         }
-        CatalogObject { env, sql, data: RefCell::new(data) }
+        CatalogObject { state, env, sql, data: RefCell::new(data) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -145,6 +149,11 @@ impl DurableObject for CatalogObject {
             _ => http::not_found(),
         }
     }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.continue_fan_out().await?;
+        Response::ok("ok")
+    }
 }
 
 fn storage_err(e: impl ToString) -> worker::Error {
@@ -158,14 +167,27 @@ impl CatalogObject {
         Ok(())
     }
 
-    /// Tells every SKU object the new layout.
+    /// Tells every SKU object the new layout: the first SKUs now, the rest from the alarm.
+    /// (SKU objects also pick the layout up from the answer to their summary push.)
     async fn fan_out_topology(&self) -> Result<()> {
-        let (topology, skus) = {
+        self.put_kv("fanout", &json!({"after": ""}))?;
+        self.continue_fan_out().await
+    }
+
+    async fn continue_fan_out(&self) -> Result<()> {
+        let rows: Vec<KvRow> = self.sql.exec("SELECT key, json FROM kv WHERE key = 'fanout'", None)?.to_array()?;
+        let Some(cursor) = rows.into_iter().next().and_then(|r| serde_json::from_str::<Value>(&r.json).ok()) else {
+            return Ok(());
+        };
+        let after = cursor["after"].as_str().unwrap_or("").to_string();
+        let (topology, batch, more) = {
             let d = self.data.borrow();
-            (d.topology.clone(), d.skus.keys().cloned().collect::<Vec<_>>())
+            let mut rest = d.skus.keys().filter(|k| after.is_empty() || k.as_str() > after.as_str());
+            let batch: Vec<String> = rest.by_ref().take(FANOUT_PER_RUN).cloned().collect();
+            (d.topology.clone(), batch, rest.next().is_some())
         };
         let body = json!({"topology": topology});
-        for chunk in skus.chunks(FANOUT) {
+        for chunk in batch.chunks(FANOUT) {
             let calls = chunk.iter().map(|sku| {
                 let body = &body;
                 async move {
@@ -176,6 +198,13 @@ impl CatalogObject {
             for r in join_all(calls).await {
                 r?;
             }
+        }
+        if more {
+            let last = batch.last().cloned().unwrap_or_default();
+            self.put_kv("fanout", &json!({"after": last}))?;
+            self.state.storage().set_alarm(std::time::Duration::from_millis(10)).await?;
+        } else {
+            self.sql.exec("DELETE FROM kv WHERE key = 'fanout'", None)?;
         }
         Ok(())
     }
@@ -340,10 +369,9 @@ impl CatalogObject {
                 }
             }
         }
-        let subs: Vec<&Subscriber> = Vec::new();
         let d = self.data.borrow();
-        let subs: Vec<&Subscriber> = if known { d.subscribers.values().collect() } else { subs };
-        json(200, &json!({"subscribers": subs}))
+        let subs: Vec<&Subscriber> = if known { d.subscribers.values().collect() } else { Vec::new() };
+        json(200, &json!({"subscribers": subs, "topology": d.topology}))
     }
 
     fn dashboard(&self, req: &Request) -> Result<Response> {

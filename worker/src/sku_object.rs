@@ -649,9 +649,22 @@ impl SkuObject {
             return Err(worker::Error::RustError(format!("catalog answered {status}: {answer}")));
         }
         let subscribers: Vec<Subscriber> = serde_json::from_value(answer.get("subscribers").cloned().unwrap_or(json!([]))).unwrap_or_default();
-        let mut p = self.push.borrow_mut();
-        p.summary_version = Some(version);
-        p.subscribers = subscribers;
+        {
+            let mut p = self.push.borrow_mut();
+            p.summary_version = Some(version);
+            p.subscribers = subscribers;
+        }
+        // The catalog's layout, in case a fan-out has not reached this SKU yet.
+        if let Some(topology) = answer.get("topology").and_then(|t| serde_json::from_value::<Topology>(t.clone()).ok()) {
+            let now = internal::now();
+            let changed = self.mutate(now, |s, _| {
+                s.set_topology(topology, now);
+                ((), false)
+            })?;
+            if changed.is_some_and(|(_, c)| c) {
+                self.soon(now).await?;
+            }
+        }
         Ok(())
     }
 

@@ -7,7 +7,8 @@
 //!   carries it for 3 to 45 minutes, and the register records the sale when they pay.
 //! - An online shopper sees the channel's count, adds one unit to the cart if it shows any,
 //!   and checks out 1 to 12 minutes later (a quarter abandon the cart). An accepted order is
-//!   picked at once; if no unit is physically free the order is an **oversell** and is cancelled.
+//!   picked at once (marketplace orders when they reach the shop, 10 minutes later); if no unit
+//!   is physically free the order is an **oversell** and is cancelled.
 //! - Every morning at 06:00 a product whose stock plus what is on order is at or below its reorder
 //!   point is ordered up to its target; the delivery arrives three days later at 08:00.
 //!
@@ -16,8 +17,8 @@
 //! | policy | channel count |
 //! | --- | --- |
 //! | daily / hourly batch sync, 15-minute polling | the shop's count copied at each sync, less the channel's own orders since |
-//! | push, no buffers or holds | the shop's count at every moment (register sales included) |
-//! | lastunit | the real engine: `Sku::availability` with an automatic buffer, `reserve` at add to cart, `commit` at checkout |
+//! | push, no buffers or holds | web: the shop's count at every moment; marketplace: that count through a 5-minute feed |
+//! | lastunit | the real engine: `Sku::availability` with an automatic buffer, `reserve` at add to cart, `commit` at checkout (web); the marketplace gets the engine's availability through the same feed |
 //!
 //! **Lost online sales**: online shoppers turned away (count 0, or refused at checkout) while a
 //! unit was free on the shelf, up to the units still unsold when the next delivery came (or the

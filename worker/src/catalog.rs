@@ -78,6 +78,7 @@ pub struct ResolveAnswer {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct SubscriberBody {
     url: String,
     secret: String,
@@ -388,8 +389,32 @@ impl CatalogObject {
                 return engine_error(&e);
             }
         }
-        let rows = lastunit::summary::dashboard(&d.summaries, now, horizon, channel.as_deref());
-        json(200, &json!({"generated_at": now, "horizon_days": horizon, "channel": channel, "rows": rows}))
+        let count = |name: &'static str| -> std::result::Result<Option<usize>, lastunit::Error> {
+            match query(req, name).map(|v| v.parse::<usize>()) {
+                None => Ok(None),
+                Some(Ok(n)) if n <= 1_000_000 => Ok(Some(n)),
+                Some(_) => Err(lastunit::Error::invalid(name, "must be a whole number from 0 to 1000000")),
+            }
+        };
+        let (offset, limit) = match (count("offset"), count("limit")) {
+            (Ok(o), Ok(l)) => (o.unwrap_or(0), l),
+            (Err(e), _) | (_, Err(e)) => return engine_error(&e),
+        };
+        let with_history = matches!(query(req, "history").as_deref(), Some("1" | "true"));
+        let q = lastunit::summary::DashboardQuery { horizon_days: horizon, channel: channel.as_deref(), offset, limit, with_history };
+        // `skus=a,b,c`: only these rows (the page asks for the histories of the rows on screen).
+        let page = match query(req, "skus") {
+            Some(list) => {
+                let wanted: std::collections::BTreeSet<&str> = list.split(',').map(str::trim).collect();
+                let some: Vec<_> = d.summaries.iter().filter(|s| wanted.contains(s.sku.as_str())).cloned().collect();
+                lastunit::summary::dashboard(&some, now, &q)
+            }
+            None => lastunit::summary::dashboard(&d.summaries, now, &q),
+        };
+        json(
+            200,
+            &json!({"generated_at": now, "horizon_days": horizon, "channel": channel, "total": page.total, "offset": page.offset, "rows": page.rows}),
+        )
     }
 
     fn ask(&self, req: &Request) -> Result<Response> {

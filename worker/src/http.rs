@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use worker::{Env, Headers, Response, Result};
 
-use crate::internal::setting;
+use crate::internal::{setting, BodyError, MAX_BODY};
 
 /// A JSON answer with `content-type: application/json; charset=utf-8`.
 pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
@@ -51,9 +51,17 @@ pub fn engine_error(e: &lastunit::Error) -> Result<Response> {
     json(e.http_status(), &engine_error_body(e))
 }
 
-/// A body that is not the JSON a route expects.
-pub fn bad_json(e: impl core::fmt::Display) -> Result<Response> {
-    error(400, "bad_request", format!("the body is not the JSON this route takes: {e}"))
+/// A body that is too large (413) or not the JSON a route expects (400).
+pub fn bad_json(e: impl Into<BodyError>) -> Result<Response> {
+    match e.into() {
+        BodyError::TooLarge => too_large(),
+        BodyError::Bad(why) => error(400, "bad_request", format!("the body is not the JSON this route takes: {why}")),
+    }
+}
+
+/// `413 payload_too_large`.
+pub fn too_large() -> Result<Response> {
+    error(413, "payload_too_large", format!("the body is larger than {} KiB", MAX_BODY / 1024))
 }
 
 pub fn not_found() -> Result<Response> {

@@ -57,10 +57,44 @@ pub async fn call_json<B: Serialize + ?Sized, T: DeserializeOwned>(stub: &Stub, 
     Ok((status, value))
 }
 
-/// Reads a JSON request body.
-pub async fn body<T: DeserializeOwned>(req: &mut Request) -> std::result::Result<T, String> {
-    let text = req.text().await.map_err(|e| e.to_string())?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+/// The largest body any route reads: 256 KiB.
+pub const MAX_BODY: usize = 256 * 1024;
+
+/// Why a request body was not read.
+#[derive(Debug)]
+pub enum BodyError {
+    /// Above [`MAX_BODY`]: 413.
+    TooLarge,
+    /// Not the JSON object the route takes: 400.
+    Bad(String),
+}
+
+impl core::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            BodyError::TooLarge => write!(f, "the body is larger than {} KiB", MAX_BODY / 1024),
+            BodyError::Bad(why) => f.write_str(why),
+        }
+    }
+}
+
+impl From<serde_json::Error> for BodyError {
+    fn from(e: serde_json::Error) -> Self {
+        BodyError::Bad(e.to_string())
+    }
+}
+
+/// Reads a JSON object body (at most [`MAX_BODY`]) as `T`.
+pub async fn body<T: DeserializeOwned>(req: &mut Request) -> std::result::Result<T, BodyError> {
+    let bytes = req.bytes().await.map_err(|e| BodyError::Bad(e.to_string()))?;
+    if bytes.len() > MAX_BODY {
+        return Err(BodyError::TooLarge);
+    }
+    let value: serde_json::Value = serde_json::from_slice(&bytes)?;
+    if !value.is_object() {
+        return Err(BodyError::Bad("the body must be a JSON object".into()));
+    }
+    Ok(serde_json::from_value(value)?)
 }
 
 /// A query parameter.

@@ -18,6 +18,7 @@ const MAX_LINES: usize = 100;
 const MAX_KEY: usize = 255;
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CreateBody {
     #[serde(default)]
     cart_id: String,
@@ -37,6 +38,7 @@ fn default_ttl() -> i64 {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 struct CommitBody {
     #[serde(default)]
     order_id: Option<String>,
@@ -96,14 +98,15 @@ pub async fn commit(mut req: Request, env: Env, id: &str) -> Result<Response> {
     if let Err(resp) = require(&req, &env, &[Role::Checkout])? {
         return Ok(resp);
     }
-    let text = req.text().await.unwrap_or_default();
-    let b: CommitBody = if text.trim().is_empty() {
-        CommitBody::default()
-    } else {
-        match serde_json::from_str(&text) {
+    // The body is optional; when given it is `{"order_id": ...}`.
+    let has_body = req.headers().get("content-length")?.is_some_and(|l| l.trim() != "0") || req.headers().get("transfer-encoding")?.is_some();
+    let b: CommitBody = if has_body {
+        match body(&mut req).await {
             Ok(b) => b,
             Err(e) => return http::bad_json(e),
         }
+    } else {
+        CommitBody::default()
     };
     // Without an order id the reservation id stands for it.
     let order_id = b.order_id.unwrap_or_else(|| id.to_string());

@@ -18,7 +18,14 @@ pub async fn route(req: Request, env: Env) -> Result<Response> {
     if req.method() == Method::Options {
         return preflight(&env, origin.as_deref(), &path);
     }
-    let resp = match dispatch(req, &env, &path).await {
+    // Every route reads at most 256 KiB; a larger declared body is refused unread.
+    let declared = req.headers().get("content-length")?.and_then(|l| l.trim().parse::<usize>().ok());
+    let resp = if declared.is_some_and(|l| l > internal::MAX_BODY) {
+        http::too_large()
+    } else {
+        dispatch(req, &env, &path).await
+    };
+    let resp = match resp {
         Ok(r) => r,
         Err(e) => {
             worker::console_error!("{} failed: {e}", path);

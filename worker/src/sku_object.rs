@@ -95,6 +95,7 @@ impl DurableObject for SkuObject {
             "CREATE TABLE IF NOT EXISTS ledger(version INTEGER NOT NULL, location TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY(version, location))",
             "CREATE TABLE IF NOT EXISTS answers(id TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL)",
             "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, json TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS holds(id TEXT PRIMARY KEY, json TEXT NOT NULL, at INTEGER NOT NULL)",
         ] {
             sql.exec(ddl, None).expect("schema");
         }
@@ -108,6 +109,13 @@ impl DurableObject for SkuObject {
             if let Ok(rows) = sql.exec("SELECT key, at FROM seen ORDER BY at", None).and_then(|c| c.to_array::<SeenRow>()) {
                 for r in rows {
                     s.restore_seen(r.key, Timestamp(r.at as i64));
+                }
+            }
+            if let Ok(rows) = sql.exec("SELECT json FROM holds ORDER BY at", None).and_then(|c| c.to_array::<JsonRow>()) {
+                for r in rows {
+                    if let Ok(h) = serde_json::from_str(&r.json) {
+                        s.restore_settled(h);
+                    }
                 }
             }
         }
@@ -251,15 +259,30 @@ impl SkuObject {
         if changed {
             self.persist(sku, before)?;
             self.broadcast(sku);
+        } else {
+            self.persist_settled(sku)?;
         }
         Ok(Some((r, changed)))
     }
 
-    fn persist(&self, sku: &Sku, before: u64) -> Result<()> {
-        let snapshot = serde_json::to_string(sku).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    fn persist(&self, sku: &mut Sku, before: u64) -> Result<()> {
+        let snapshot = serde_json::to_string(&*sku).map_err(|e| worker::Error::RustError(e.to_string()))?;
         self.sql.exec("INSERT OR REPLACE INTO state(id, json) VALUES (1, ?)", vec![snapshot.into()])?;
         for entry in sku.ledger().filter(|e| e.version > before) {
             insert_ledger(&self.sql, entry)?;
+        }
+        self.persist_settled(sku)
+    }
+
+    /// Settled holds live outside the snapshot: one row each, so a retried commit or release
+    /// after a restart gets the same answer.
+    fn persist_settled(&self, sku: &mut Sku) -> Result<()> {
+        for h in sku.drain_settled() {
+            let text = serde_json::to_string(&h).map_err(|e| worker::Error::RustError(e.to_string()))?;
+            self.sql.exec(
+                "INSERT OR REPLACE INTO holds(id, json, at) VALUES (?, ?, ?)",
+                vec![h.id.clone().into(), text.into(), h.settled_at.millis().into()],
+            )?;
         }
         Ok(())
     }
@@ -384,11 +407,11 @@ impl SkuObject {
         let ConfigureReq { sku: id, config, topology } = r.inner;
         let existing = self.sku.borrow().is_some();
         if !existing {
-            let sku = match Sku::new(&id, config, topology, now) {
+            let mut sku = match Sku::new(&id, config, topology, now) {
                 Ok(s) => s,
                 Err(e) => return engine_error(&e),
             };
-            self.persist(&sku, 0)?;
+            self.persist(&mut sku, 0)?;
             *self.sku.borrow_mut() = Some(sku);
             self.push.borrow_mut().recalibrated_at = now.millis();
             self.save_push()?;
@@ -437,10 +460,8 @@ impl SkuObject {
         if dry_run {
             let guard = self.sku.borrow();
             let Some(sku) = guard.as_ref() else { return unknown_sku() };
-            let mut trial = sku.clone();
-            trial.expire(now);
             for e in &events {
-                if let Err(err) = trial.apply(e, now) {
+                if let Err(err) = sku.check_event(e) {
                     return engine_error(&err);
                 }
             }
@@ -609,6 +630,7 @@ impl SkuObject {
         // Prune remembered event ids past retention (the engine forgets them in memory too).
         self.sql.exec("DELETE FROM seen WHERE at < ?", vec![(now.millis() - lastunit::dedupe::RETENTION_MS).into()])?;
         self.sql.exec("DELETE FROM answers WHERE at < ?", vec![(now.millis() - lastunit::sku::SETTLED_KEPT_MS).into()])?;
+        self.sql.exec("DELETE FROM holds WHERE at < ?", vec![(now.millis() - lastunit::sku::SETTLED_KEPT_MS).into()])?;
 
         let mut retry_soon = false;
         if let Err(e) = self.push_summary().await {

@@ -93,10 +93,44 @@ pub struct DashboardRow {
     pub projected_stockout_at: Option<Timestamp>,
     /// Channels whose return rate is well above the store's.
     pub return_flags: Vec<ReturnFlag>,
-    /// Recent days, oldest first.
-    pub history: Vec<DayStat>,
+    /// Recent days, oldest first: only when asked for ([`DashboardQuery::with_history`]), since
+    /// thirty days for 10,000 SKUs would be megabytes the catalog view does not need.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<DayStat>>,
     /// The SKU's version.
     pub version: u64,
+}
+
+/// What the dashboard asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DashboardQuery<'a> {
+    /// The stockout-risk horizon.
+    pub horizon_days: f64,
+    /// One channel's view (`None`: the whole SKU).
+    pub channel: Option<&'a str>,
+    /// Rows to skip, riskiest first.
+    pub offset: usize,
+    /// Most rows to return (`None`: all).
+    pub limit: Option<usize>,
+    /// Whether rows carry their daily history (for charts of the rows on screen).
+    pub with_history: bool,
+}
+
+impl Default for DashboardQuery<'_> {
+    fn default() -> Self {
+        DashboardQuery { horizon_days: 7.0, channel: None, offset: 0, limit: None, with_history: false }
+    }
+}
+
+/// One page of dashboard rows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DashboardPage {
+    /// Rows in the whole catalog.
+    pub total: usize,
+    /// Rows skipped.
+    pub offset: usize,
+    /// This page's rows, riskiest first.
+    pub rows: Vec<DashboardRow>,
 }
 
 /// A channel whose returns stand out.
@@ -162,7 +196,7 @@ impl SkuSummary {
             .collect()
     }
 
-    /// The dashboard row for a horizon and (optionally) one channel.
+    /// The dashboard row for a horizon and (optionally) one channel, without history.
     pub fn row(&self, now: Timestamp, horizon_days: f64, channel: Option<&str>) -> DashboardRow {
         let stockout = self.projected_stockout(now, channel);
         DashboardRow {
@@ -178,17 +212,17 @@ impl SkuSummary {
             stockout_risk: risk(stockout, now, horizon_days),
             projected_stockout_at: stockout,
             return_flags: self.return_flags(),
-            history: self.history.clone(),
+            history: None,
             version: self.version,
         }
     }
 }
 
-/// Rows for every summary, riskiest first: at risk before ok, then the soonest stockout, then
-/// the fewest days of supply, then by SKU.
-pub fn dashboard(summaries: &[SkuSummary], now: Timestamp, horizon_days: f64, channel: Option<&str>) -> Vec<DashboardRow> {
-    let mut rows: Vec<_> = summaries.iter().map(|s| s.row(now, horizon_days, channel)).collect();
-    rows.sort_by(|a, b| {
+/// A page of rows, riskiest first: at risk before ok, then the soonest stockout, then the
+/// fewest days of supply, then by SKU.
+pub fn dashboard(summaries: &[SkuSummary], now: Timestamp, q: &DashboardQuery) -> DashboardPage {
+    let mut rows: Vec<(DashboardRow, &SkuSummary)> = summaries.iter().map(|s| (s.row(now, q.horizon_days, q.channel), s)).collect();
+    rows.sort_by(|(a, _), (b, _)| {
         let risk_rank = |r: &DashboardRow| matches!(r.stockout_risk, Risk::Ok);
         risk_rank(a)
             .cmp(&risk_rank(b))
@@ -204,7 +238,60 @@ pub fn dashboard(summaries: &[SkuSummary], now: Timestamp, horizon_days: f64, ch
             })
             .then_with(|| a.sku.cmp(&b.sku))
     });
-    rows
+    let total = rows.len();
+    let rows = rows
+        .into_iter()
+        .skip(q.offset)
+        .take(q.limit.unwrap_or(usize::MAX))
+        .map(|(mut row, s)| {
+            if q.with_history {
+                row.history = Some(s.history.clone());
+            }
+            row
+        })
+        .collect();
+    DashboardPage { total, offset: q.offset, rows }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{ChannelConfig, SkuConfig};
+    use crate::{EventBody, Sku, Topology};
+
+    fn summary(sku: &str, stock: i64, sold_per_day: i64, now: Timestamp) -> SkuSummary {
+        let mut t = Topology::default();
+        t.put_location("main-st").unwrap();
+        t.put_channel("web", &ChannelConfig { locations: vec!["main-st".into()] }).unwrap();
+        let mut s = Sku::new(sku, SkuConfig::default(), t, now.plus(-14 * crate::time::DAY)).unwrap();
+        let mut apply = |id: String, kind: &str, q: i64, at: Timestamp| {
+            let b = EventBody { event_id: id, kind: kind.into(), sku: sku.into(), location: "main-st".into(), quantity: q, channel: Some("web".into()), occurred_at: Some(at), ..EventBody::default() };
+            s.apply(&b.check("t", at).unwrap(), at).unwrap();
+        };
+        apply("r".into(), "receive", stock + 14 * sold_per_day, now.plus(-14 * crate::time::DAY));
+        for d in 0..14 {
+            if sold_per_day > 0 {
+                let at = now.plus(-(14 - d) * crate::time::DAY);
+                apply(format!("s{d}"), "sale", sold_per_day, at);
+            }
+        }
+        s.summary()
+    }
+
+    #[test]
+    fn pages_are_riskiest_first_and_carry_history_only_when_asked() {
+        let now = Timestamp(1_795_687_200_000);
+        let all = [summary("slow", 50, 0, now), summary("soon", 3, 2, now), summary("later", 10, 1, now)];
+        let page = dashboard(&all, now, &DashboardQuery::default());
+        let order: Vec<_> = page.rows.iter().map(|r| r.sku.as_str()).collect();
+        assert_eq!(order, ["soon", "later", "slow"]);
+        assert_eq!(page.rows[0].stockout_risk, Risk::AtRisk);
+        assert!(page.rows.iter().all(|r| r.history.is_none()));
+        let second = dashboard(&all, now, &DashboardQuery { offset: 1, limit: Some(1), with_history: true, ..DashboardQuery::default() });
+        assert_eq!((second.total, second.offset, second.rows.len()), (3, 1, 1));
+        assert_eq!(second.rows[0].sku, "later");
+        assert!(!second.rows[0].history.as_ref().unwrap().is_empty());
+    }
 }
 
 fn round2(x: f64) -> f64 {

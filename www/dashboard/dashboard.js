@@ -154,6 +154,27 @@ function render() {
   const list = $('#sku-list');
   if (list.childElementCount !== Math.min(state.rows.length, 2000)) list.replaceChildren(...state.rows.slice(0, 2000).map((r) => h('option', { value: r.sku }, r.title)));
   watch(page.map((r) => r.sku));
+  loadHistories(page);
+}
+
+// Catalog rows come without history (10,000 SKUs × 30 days would be megabytes); the charts of
+// the rows on screen fetch theirs, again only when a row's version moved.
+const histories = new Map(); // sku -> {version, history}
+const historyOf = (r) => r.history ?? histories.get(r.sku)?.history ?? [];
+async function loadHistories(page) {
+  const need = page.filter((r) => !r.history && histories.get(r.sku)?.version !== r.version);
+  if (!need.length) return;
+  try {
+    const q = new URLSearchParams({ skus: need.map((r) => r.sku).join(','), history: '1', horizon_days: $('#horizon').value });
+    const data = await api('GET', `/admin/dashboard?${q}`);
+    for (const r of data?.rows ?? []) histories.set(r.sku, { version: r.version, history: r.history ?? [] });
+  } catch {
+    return; // the charts stay as they were; the next refresh tries again
+  }
+  for (const r of need) {
+    const cell = document.querySelector(`tr[data-sku="${CSS.escape(r.sku)}"] td:last-child`);
+    if (cell) cell.replaceChildren(spark(r));
+  }
 }
 
 function kv(obj, { zeroRed = false, digits = 0 } = {}) {
@@ -188,7 +209,7 @@ function rowEl(r) {
 
 /** Stock over the recorded days (line), sales per channel (stacked bars), incoming (triangles). */
 function spark(r, W = 168, H = 54) {
-  const hist = r.history ?? [];
+  const hist = historyOf(r);
   const today = Math.floor(Date.now() / 864e5);
   const ahead = 10;
   const first = hist.length ? Math.min(hist[0].day, today - 9) : today - 9;
@@ -225,7 +246,7 @@ function spark(r, W = 168, H = 54) {
   return svg;
 }
 function sparkLabel(r) {
-  const hist = r.history ?? [];
+  const hist = historyOf(r);
   const sold = hist.reduce((a, d) => a + Object.values(d.sales ?? {}).reduce((x, y) => x + y, 0), 0);
   const inc = (r.incoming ?? []).map((l) => `${l.quantity} arriving ${day(Date.parse(l.expected_at))}`).join(', ');
   return `${r.sku}: ${hist.length ? hist[hist.length - 1].closing_on_hand : 0} on hand, ${sold} sold over ${hist.length} recorded days${inc ? `; ${inc}` : ''}`;

@@ -19,6 +19,9 @@ function shopPage(edgeUrl, skus, { scriptAttrs = '', extra = '', key = KEY } = {
 <body><ul>${items}</ul>${extra}</body></html>`;
 }
 
+/** A category page's worth of SKUs: more than the widget opens sockets for (48). */
+const CATEGORY = Array.from({ length: 60 }, (_, i) => `cat-${String(i).padStart(2, '0')}`);
+
 const sale = (sku, location, quantity = 1, channel = 'store') => ({ event_id: uid('sale'), type: 'sale', sku, location, quantity, channel, occurred_at: new Date().toISOString() });
 
 describe('storefront widget', () => {
@@ -36,11 +39,18 @@ describe('storefront widget', () => {
     await skuWithStock(edge, 'mug', { 'main-st': 1 }, { low_stock_threshold: 3, buffer: { mode: 'fixed', units: 1 }, buffer_channels: ['web'] });
     await skuWithStock(edge, 'lamp', {}, { low_stock_threshold: 3 });
     await skuWithStock(edge, 'sock', { warehouse: 3 }, { low_stock_threshold: 1 });
+    for (const sku of CATEGORY) {
+      const r = await edge.admin('PUT', `/admin/skus/${sku}`, { title: sku, low_stock_threshold: 2, buffer: { mode: 'none' } });
+      assert.ok(r.status < 300, JSON.stringify(r.body));
+    }
+    const counts = await edge.admin('POST', '/admin/events', { events: CATEGORY.map((sku, i) => ({ event_id: uid('count'), type: 'count', sku, location: 'warehouse', quantity: 3 + (i % 5) })) });
+    assert.equal(counts.status, 200, JSON.stringify(counts.body));
     const skus = ['tee', 'cap', 'mug', 'lamp'];
     shop = await startStatic({
       port: shopPort,
       pages: {
         '/': shopPage(edge.url, skus),
+        '/category': shopPage(edge.url, CATEGORY, { scriptAttrs: 'data-lastunit-poll-ms="500"' }),
         '/nokey': shopPage(edge.url, ['tee'], { key: null }),
         '/typo': shopPage(edge.url, ['tee', 'no-such-sku']),
         '/polling': shopPage(edge.url, ['sock'], { scriptAttrs: 'data-lastunit-poll-ms="400"' }),
@@ -271,6 +281,28 @@ describe('storefront widget', () => {
     await sleep(3000);
     assert.equal(sockets.filter((u) => u.includes('no-such-sku')).length, 1, JSON.stringify(sockets));
     assert.equal((await readWidget(p, 'tee')).status, 'in_stock');
+    await p.close();
+  });
+
+  test('a category page of 60 products: 48 sockets, the rest polled in batches', async () => {
+    const p = await browser.newPage();
+    const sockets = [];
+    p.on('websocket', (ws) => sockets.push(ws.url()));
+    const polls = [];
+    p.on('request', (r) => r.url().includes('/v1/availability?skus=') && polls.push(r.url()));
+    await p.goto(shop.url + '/category');
+    const truth = (await edge.json('GET', `/v1/availability?skus=${CATEGORY.join(',')}&channel=web`)).body.items;
+    await waitFor(async () => {
+      for (const a of truth) if ((await readWidget(p, a.sku)).available !== a.available) return false;
+      return true;
+    }, { what: 'all 60 products' });
+    assert.equal(new Set(sockets).size, 48);
+    assert.ok(polls.length >= 1);
+    assert.ok(polls.every((u) => u.split('skus=')[1].split('&')[0].split(',').length === 12), polls[0]);
+    const last = CATEGORY.at(-1);
+    const before = (await readWidget(p, last)).available;
+    assert.equal((await edge.webhook(sale(last, 'warehouse'))).status, 200);
+    await waitFor(async () => (await readWidget(p, last)).available === before - 1, { timeoutMs: 5000, what: 'the polled product to change' });
     await p.close();
   });
 

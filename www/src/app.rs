@@ -17,6 +17,8 @@ use crate::{dom, net};
 
 /// How long a lost connection may keep showing the last value before the neutral state.
 const STALE_AFTER_MS: u32 = 2_000;
+/// At most this many WebSockets per page; further feeds are polled (browsers cap sockets).
+const MAX_SOCKETS: usize = 48;
 /// How long a refused reservation's message stays up.
 const NOTICE_MS: u32 = 6_000;
 
@@ -415,22 +417,33 @@ impl App {
         }
         let found = dom::find(&cfg);
         for (key, el, is_button) in found {
-            let feed = self.feeds.entry(key.clone()).or_insert_with(Feed::new);
+            let feed = self.feeds.entry(key).or_insert_with(Feed::new);
             if is_button {
                 feed.buttons.push(el);
             } else {
                 dom::prepare(&el);
                 feed.elements.push(el);
             }
-            if !feed.socket.started() {
-                feed.socket.connect(&key);
-                if feed.socket.polling {
-                    dispatch(Msg::Poll);
-                }
-            }
         }
         let holds = &self.holds;
         self.feeds.retain(|key, feed| !feed.elements.is_empty() || !feed.buttons.is_empty() || holds.has(key));
+        // A socket per feed up to MAX_SOCKETS; beyond that, feeds are polled in batches, and take
+        // a socket when one frees up.
+        let mut sockets = self.feeds.values().filter(|f| f.socket.has_socket()).count();
+        for (key, feed) in self.feeds.iter_mut() {
+            if feed.socket.has_socket() || feed.socket.is_unsupported() || feed.missing || (feed.socket.started() && sockets >= MAX_SOCKETS) {
+                continue;
+            }
+            if sockets < MAX_SOCKETS {
+                feed.socket.connect(key);
+                sockets += 1;
+            } else {
+                feed.socket.park();
+            }
+            if feed.socket.polling {
+                dispatch(Msg::Poll);
+            }
+        }
         let keys: Vec<FeedKey> = self.feeds.keys().cloned().collect();
         for key in keys {
             self.render(&key);

@@ -26,6 +26,7 @@ pub struct Socket {
     fresh: bool,
     live: bool,
     unsupported: bool,
+    parked: bool,
     /// The feed is (also) read by polling.
     pub polling: bool,
 }
@@ -41,11 +42,24 @@ impl Socket {
         self.failures
     }
 
-    /// Stops reconnecting (the SKU is unknown to the edge); the feed is only polled.
+    /// Gives up the socket (the SKU is unknown to the edge, or the page has too many): the feed
+    /// is only polled until `connect` is called again.
     pub fn park(&mut self) {
         self.detach();
+        self.started = true;
         self.retry = None;
+        self.parked = true;
         self.polling = true;
+    }
+
+    /// Whether the browser has no WebSocket (the feed is polled for good).
+    pub fn is_unsupported(&self) -> bool {
+        self.unsupported
+    }
+
+    /// Whether this feed holds (or is trying to hold) a WebSocket.
+    pub fn has_socket(&self) -> bool {
+        self.started && !self.parked && !self.unsupported
     }
 
     /// Whether the current connection has delivered.
@@ -56,6 +70,7 @@ impl Socket {
     /// Opens (or reopens) the socket for `key`.
     pub fn connect(&mut self, key: &FeedKey) {
         self.started = true;
+        self.parked = false;
         self.retry = None;
         self.detach();
         if self.unsupported || !websockets_available() {

@@ -345,9 +345,8 @@ impl Sku {
         match &event.movement {
             Movement::Sale { channel, quantity } => {
                 entry.kind = "sale".into();
-                entry.quantity = -quantity;
                 entry.channel = Some(channel.clone());
-                self.loc_mut(&loc).apply(-quantity, at, now, false);
+                entry.quantity = self.shelve(&loc, -quantity, at, now, &mut entry);
                 self.record_sale(channel, *quantity, at, now);
             }
             Movement::Return { channel, origin_channel, quantity, reason, restock } => {
@@ -356,8 +355,7 @@ impl Sku {
                 entry.origin_channel = Some(origin_channel.clone());
                 entry.reason = Some(reason.clone());
                 if *restock {
-                    entry.quantity = *quantity;
-                    self.loc_mut(&loc).apply(*quantity, at, now, false);
+                    entry.quantity = self.shelve(&loc, *quantity, at, now, &mut entry);
                 } else {
                     self.loc_mut(&loc).unsellable += quantity;
                 }
@@ -365,22 +363,19 @@ impl Sku {
             }
             Movement::Receive { quantity, po_id, transfer_id } => {
                 entry.kind = "receive".into();
-                entry.quantity = *quantity;
                 entry.reason = self.close_reference(&loc, *quantity, po_id.as_deref(), transfer_id.as_deref());
-                self.loc_mut(&loc).apply(*quantity, at, now, false);
+                entry.quantity = self.shelve(&loc, *quantity, at, now, &mut entry);
                 self.day(now).received += quantity;
             }
             Movement::Adjust { quantity, reason } => {
                 entry.kind = "adjust".into();
-                entry.quantity = *quantity;
                 entry.reason = Some(reason.clone());
-                self.loc_mut(&loc).apply(*quantity, at, now, false);
+                entry.quantity = self.shelve(&loc, *quantity, at, now, &mut entry);
             }
             Movement::Transfer { to_location, quantity } => {
                 entry.kind = "transfer".into();
-                entry.quantity = -quantity;
                 entry.reason = Some(format!("{quantity} in transit to {to_location}"));
-                self.loc_mut(&loc).apply(-quantity, at, now, false);
+                entry.quantity = self.shelve(&loc, -quantity, at, now, &mut entry);
                 self.transit.push(Transit {
                     transfer_id: event.source.event_id.clone(),
                     from: loc.clone(),
@@ -391,9 +386,8 @@ impl Sku {
             }
             Movement::Waste { quantity, reason } => {
                 entry.kind = "waste".into();
-                entry.quantity = -quantity;
                 entry.reason = Some(reason.clone());
-                self.loc_mut(&loc).apply(-quantity, at, now, false);
+                entry.quantity = self.shelve(&loc, -quantity, at, now, &mut entry);
             }
             Movement::Count { quantity } => {
                 entry.kind = "count".into();
@@ -444,6 +438,20 @@ impl Sku {
     /// Whether an event key was applied within the retention window.
     pub fn has_seen(&self, key: &str) -> bool {
         self.seen.contains(key)
+    }
+
+    /// Moves units on or off the shelf at `location`; returns the change of on-hand units, which
+    /// is 0 for a movement that an absolute count taken after it already includes.
+    fn shelve(&mut self, location: &str, units: i64, at: Timestamp, now: Timestamp, entry: &mut LedgerEntry) -> i64 {
+        let moved = self.loc_mut(location).apply(units, at, now, false);
+        if moved != units {
+            let note = format!("already in the count of {}", self.stock[location].counted_at.unwrap_or_default());
+            entry.reason = Some(match entry.reason.take() {
+                Some(r) => format!("{r}; {note}"),
+                None => note,
+            });
+        }
+        moved
     }
 
     fn record_sale(&mut self, channel: &str, units: i64, at: Timestamp, now: Timestamp) {

@@ -20,7 +20,9 @@
 //! ```
 //! And the other way round: a count observed at 09:59:50 that arrives after the 10:00:00 edge
 //! sale is `C - 1` as well, since the sale happened after `t`. A count older than the newest
-//! count applied here is ignored. If the PoS had in fact seen an edge sale inside the window, the
+//! count applied here is ignored, and so is the on-hand effect of a movement that happened
+//! before the newest count but arrives after it (the count already includes it; its sale still
+//! counts for velocity and returns). So any delivery order ends in the same stock. If the PoS had in fact seen an edge sale inside the window, the
 //! stock reads one low until the next count: the rule errs toward hiding a unit, never toward
 //! selling one twice.
 
@@ -80,11 +82,18 @@ pub enum CountOutcome {
 }
 
 impl LocationStock {
-    /// Applies a movement of `units` (signed) that happened at `at`.
-    pub fn apply(&mut self, units: i64, at: Timestamp, now: Timestamp, edge_sale: bool) {
+    /// Applies a movement of `units` (signed) that happened at `at`; returns the change of
+    /// units on hand. A movement from before the newest count reaches us late (retries and
+    /// reordering do that): the count already includes it, so it changes nothing. Edge sales
+    /// always count; whether a count includes them is the window rule's business.
+    pub fn apply(&mut self, units: i64, at: Timestamp, now: Timestamp, edge_sale: bool) -> i64 {
+        if !edge_sale && self.counted_at.is_some_and(|c| at <= c) {
+            return 0;
+        }
         self.on_hand += units;
         self.recent.push_back(Movement { at, units, edge_sale });
         self.prune(now);
+        units
     }
 
     /// Applies an absolute count `count` observed at `at` under the reconciliation rule.
@@ -151,6 +160,17 @@ mod tests {
         s.apply(-1, at(0), at(0), true);
         s.count(5, at(-10), at(5));
         assert_eq!(s.on_hand, 4, "the sale happened after the count was taken");
+    }
+
+    #[test]
+    fn a_movement_delivered_after_a_count_that_includes_it_changes_nothing() {
+        let mut s = LocationStock::default();
+        s.count(5, at(0), at(0));
+        s.count(4, at(20), at(20)); // the register sale at 10 s is in this count
+        assert_eq!(s.apply(-1, at(10), at(25), false), 0);
+        assert_eq!(s.on_hand, 4);
+        assert_eq!(s.apply(-1, at(30), at(31), false), -1, "a later sale still counts");
+        assert_eq!(s.on_hand, 3);
     }
 
     #[test]

@@ -229,20 +229,26 @@ proptest! {
 
     #[test]
     fn deliveries_in_any_order_with_repeats_end_in_the_same_state(
-        moves in proptest::collection::vec((0..2usize, -3..6i64), 1..30),
+        moves in proptest::collection::vec((0..2usize, -3..6i64, any::<bool>()), 1..30),
         order in proptest::collection::vec(any::<proptest::sample::Index>(), 1..90),
     ) {
-        let events: Vec<String> = moves.iter().enumerate().map(|(i, (loc, q))| {
+        // Each event happens at its own minute; some are absolute counts. Ordered delivery is
+        // by the time they happened.
+        let events: Vec<String> = moves.iter().enumerate().map(|(i, (loc, q, is_count))| {
             let l = LOCATIONS[*loc];
-            if *q > 0 {
-                format!(r#"{{"event_id":"e{i}","type":"receive","sku":"A","location":"{l}","quantity":{q}}}"#)
+            let at = T0.plus(i as i64 * 60_000);
+            if *is_count {
+                format!(r#"{{"event_id":"e{i}","type":"count","sku":"A","location":"{l}","quantity":{},"occurred_at":"{at}"}}"#, q.abs() * 2)
+            } else if *q > 0 {
+                format!(r#"{{"event_id":"e{i}","type":"receive","sku":"A","location":"{l}","quantity":{q},"occurred_at":"{at}"}}"#)
             } else {
-                format!(r#"{{"event_id":"e{i}","type":"sale","sku":"A","location":"{l}","quantity":{}}}"#, 1 - q)
+                format!(r#"{{"event_id":"e{i}","type":"sale","sku":"A","location":"{l}","quantity":{},"occurred_at":"{at}"}}"#, 1 - q)
             }
         }).collect();
+        let delivered_at = T0.plus(events.len() as i64 * 60_000);
         let in_order = {
             let mut s = sku_with("{}");
-            for e in &events { event(&mut s, "shopify", e, T0); }
+            for e in &events { event(&mut s, "shopify", e, delivered_at); }
             s
         };
         let mut shuffled = sku_with("{}");
@@ -257,7 +263,7 @@ proptest! {
             let last = seq.len() - 1;
             seq.swap(j, last);
         }
-        for d in seq { event(&mut shuffled, "shopify", &events[d], T0); }
+        for d in seq { event(&mut shuffled, "shopify", &events[d], delivered_at); }
         for l in LOCATIONS {
             prop_assert_eq!(shuffled.on_hand_at(l), in_order.on_hand_at(l));
         }

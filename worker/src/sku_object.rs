@@ -14,7 +14,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use futures_util::future::{select, Either};
+use futures_util::future::{join_all, select, Either};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{
@@ -57,8 +57,8 @@ struct PushState {
 const SETTLE_MS: i64 = 200;
 /// Longest wait between two attempts of a push.
 const MAX_BACKOFF_MS: i64 = 5 * 60 * 1000;
-/// How long one push may take.
-const PUSH_TIMEOUT_MS: u32 = 10_000;
+/// How long one push (to a subscriber or the catalog) may take.
+const NETWORK_TIMEOUT_MS: u32 = 10_000;
 
 #[durable_object]
 pub struct SkuObject {
@@ -632,28 +632,48 @@ impl SkuObject {
         self.sql.exec("DELETE FROM answers WHERE at < ?", vec![(now.millis() - lastunit::sku::SETTLED_KEPT_MS).into()])?;
         self.sql.exec("DELETE FROM holds WHERE at < ?", vec![(now.millis() - lastunit::sku::SETTLED_KEPT_MS).into()])?;
 
-        let mut retry_soon = false;
-        if let Err(e) = self.push_summary().await {
-            worker::console_error!("summary push failed: {e}");
-            retry_soon = true;
-        }
+        // Holds must expire on time even if the network work below is slow: wake up for the
+        // next expiry whatever happens to it.
+        self.state.storage().set_alarm(at_time(self.next_wake(now, false))).await?;
+
+        let retry_soon = match with_timeout(self.push_summary(), NETWORK_TIMEOUT_MS).await {
+            Some(Ok(())) => false,
+            Some(Err(e)) => {
+                worker::console_error!("summary push failed: {e}");
+                true
+            }
+            None => {
+                worker::console_error!("summary push timed out");
+                true
+            }
+        };
         self.deliver(now).await;
         self.save_push()?;
+        self.state.storage().set_alarm(at_time(self.next_wake(now, retry_soon))).await?;
+        Ok(())
+    }
 
-        // Next wake-up: a hold expiring, a push to retry, the hourly recalibration.
-        let mut next = self.push.borrow().recalibrated_at + HOUR;
-        if let Some(t) = self.sku.borrow().as_ref().and_then(Sku::next_expiry) {
-            next = next.min(t.millis());
+    /// The next moment the alarm has work: a hold expiring, a push to retry, the hourly
+    /// recalibration, or (soon) a change not yet sent to the catalog.
+    fn next_wake(&self, now: Timestamp, retry_soon: bool) -> i64 {
+        let p = self.push.borrow();
+        let mut next = p.recalibrated_at + HOUR;
+        let guard = self.sku.borrow();
+        if let Some(sku) = guard.as_ref() {
+            if let Some(t) = sku.next_expiry() {
+                next = next.min(t.millis());
+            }
+            if p.summary_version.is_some_and(|v| v != sku.version()) {
+                next = next.min(internal::now().millis() + SETTLE_MS);
+            }
         }
-        for t in self.push.borrow().retry_at.values() {
+        for t in p.retry_at.values() {
             next = next.min(*t);
         }
         if retry_soon {
             next = next.min(now.millis() + 5_000);
         }
-        let next = next.max(internal::now().millis() + 50);
-        self.state.storage().set_alarm(at_time(next)).await?;
-        Ok(())
+        next.max(internal::now().millis() + 50)
     }
 
     async fn push_summary(&self) -> Result<()> {
@@ -701,6 +721,7 @@ impl SkuObject {
             p.attempts.retain(|k, _| names.contains(k));
             p.retry_at.retain(|k, _| names.contains(k));
         }
+        let mut due = Vec::new();
         for sub in subscribers {
             let (key, body) = {
                 let guard = self.sku.borrow();
@@ -709,19 +730,21 @@ impl SkuObject {
                 let key = json!({"url": sub.url, "available": a.available, "status": a.status, "in_store_only": a.in_store_only}).to_string();
                 (key, serde_json::to_string(&a).unwrap_or_default())
             };
-            {
-                let mut p = self.push.borrow_mut();
-                if p.delivered.get(&sub.name) == Some(&key) {
-                    p.attempts.remove(&sub.name);
-                    p.retry_at.remove(&sub.name);
-                    continue;
-                }
-                if p.retry_at.get(&sub.name).is_some_and(|t| *t > now.millis()) {
-                    continue;
-                }
-            }
-            let ok = post_signed(&sub, &body, now).await;
             let mut p = self.push.borrow_mut();
+            if p.delivered.get(&sub.name) == Some(&key) {
+                p.attempts.remove(&sub.name);
+                p.retry_at.remove(&sub.name);
+                continue;
+            }
+            if p.retry_at.get(&sub.name).is_some_and(|t| *t > now.millis()) {
+                continue;
+            }
+            due.push((sub, key, body));
+        }
+        let sends = due.iter().map(|(sub, _, body)| post_signed(sub, body, now));
+        let outcomes = join_all(sends).await;
+        let mut p = self.push.borrow_mut();
+        for ((sub, key, _), ok) in due.into_iter().zip(outcomes) {
             if ok {
                 p.delivered.insert(sub.name.clone(), key);
                 p.attempts.remove(&sub.name);
@@ -733,6 +756,16 @@ impl SkuObject {
                 p.retry_at.insert(sub.name.clone(), now.millis() + backoff);
             }
         }
+    }
+}
+
+/// `Some(output)`, or `None` when `fut` takes longer than `ms`.
+async fn with_timeout<F: core::future::Future>(fut: F, ms: u32) -> Option<F::Output> {
+    let fut = Box::pin(fut);
+    let timeout = Box::pin(worker::Delay::from(std::time::Duration::from_millis(u64::from(ms))));
+    match select(fut, timeout).await {
+        Either::Left((out, _)) => Some(out),
+        Either::Right(_) => None,
     }
 }
 
@@ -769,10 +802,8 @@ async fn post_signed(sub: &Subscriber, body: &str, now: Timestamp) -> bool {
     init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
     let Ok(req) = Request::new_with_init(&sub.url, &init) else { return false };
     let fetch = Fetch::Request(req);
-    let send = Box::pin(fetch.send());
-    let timeout = Box::pin(worker::Delay::from(std::time::Duration::from_millis(u64::from(PUSH_TIMEOUT_MS))));
-    let outcome = select(send, timeout).await;
-    let ok = matches!(&outcome, Either::Left((Ok(resp), _)) if (200..300).contains(&resp.status_code()));
-    drop(outcome);
-    ok
+    match with_timeout(fetch.send(), NETWORK_TIMEOUT_MS).await {
+        Some(Ok(resp)) => (200..300).contains(&resp.status_code()),
+        _ => false,
+    }
 }

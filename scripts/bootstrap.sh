@@ -22,7 +22,7 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
 fi
 
 # Pinned cargo tools.
-tool_version() { "$1" --version 2>/dev/null | awk '{print $2}' || true; }
+tool_version() { "$1" --version 2>/dev/null | awk '{print $NF}' || true; }  # "0.8.7" or "wasm-bindgen 0.2.129"
 if [ "$(tool_version "$CARGO_BIN/worker-build")" != "$WORKER_BUILD_VERSION" ]; then
   say "installing worker-build $WORKER_BUILD_VERSION"
   cargo install --locked worker-build --version "$WORKER_BUILD_VERSION"

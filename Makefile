@@ -1,7 +1,8 @@
 # lastunit: build, serve and test.
 #   make dev    installs what is missing, builds the worker and the widget, serves the edge
 #               on http://127.0.0.1:$(PORT) with state in $(STATE_DIR); SEED_DEMO=1 seeds a demo.
-#   make test   installs what is missing and runs every suite (engine, worker e2e, browser).
+#   make test   installs what is missing and runs every suite (engine native and wasm, worker
+#               e2e, browser, reliability).
 #   make bench  engine benchmarks, then every scripts/bench-*.sh hook.
 
 PORT ?= 8787
@@ -15,7 +16,7 @@ export WASM_BINDGEN_BIN ?= $(HOME)/.cargo/bin/wasm-bindgen
 export WASM_OPT_BIN ?= $(CURDIR)/node_modules/.bin/wasm-opt
 export ESBUILD_BIN ?= $(CURDIR)/node_modules/.bin/esbuild
 
-.PHONY: all bootstrap build worker widget dev test test-engine test-e2e test-browser bench clean-state
+.PHONY: all bootstrap build worker widget dev test test-engine test-e2e test-browser test-reliability bench clean-state
 
 all: build
 
@@ -46,12 +47,18 @@ test-browser:
 		node --test --test-concurrency=1 tests/browser/; \
 	else echo "tests/browser: no browser suites present"; fi
 
+test-reliability:
+	@if [ -d tests/reliability ] && ls tests/reliability/*.test.mjs >/dev/null 2>&1; then \
+		node --test --test-concurrency=1 tests/reliability/; \
+	else echo "tests/reliability: no reliability suites present"; fi
+
 test: build
 	$(MAKE) test-engine
 	$(MAKE) test-e2e
 	$(MAKE) test-browser
+	$(MAKE) test-reliability
 
-bench: bootstrap
+bench: build
 	cargo bench
 	@for s in scripts/bench-*.sh; do [ -x "$$s" ] || continue; echo "== $$s"; "$$s"; done
 

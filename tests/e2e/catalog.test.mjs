@@ -250,3 +250,17 @@ test('a new channel reaches every SKU object, also past the first fan-out batch 
     await waitFor(async () => (await edge.json('GET', `/v1/availability/${s}?channel=${channel}`)).status === 200, { what: `${channel} at ${s}`, timeoutMs: 30000 });
   }
 });
+
+test('one PoS id maps to one SKU and one location', async () => {
+  const a = uid('R');
+  const b = uid('R');
+  const ref = uid('ref');
+  assert.equal((await edge.admin('PUT', `/admin/skus/${a}`, { title: a, pos_refs: { square: ref } })).status, 200);
+  assert.equal((await edge.admin('PUT', `/admin/skus/${a}`, { title: 'again', pos_refs: { square: ref } })).status, 200, 'its own id again');
+  const taken = await edge.admin('PUT', `/admin/skus/${b}`, { title: b, pos_refs: { square: ref } });
+  assert.equal(taken.status, 422);
+  assert.equal(taken.body.error, 'invalid_input');
+  assert.equal((await edge.json('GET', `/v1/availability/${b}`)).status, 404, 'the refused SKU was not created');
+  const loc = await edge.admin('PUT', '/admin/locations/annex', { name: 'Annex', pos_refs: { square: 'L9XZ3' } });
+  assert.equal(loc.status, 422, 'main-st already has that Square id');
+});

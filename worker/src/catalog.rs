@@ -43,6 +43,26 @@ struct Data {
     summaries: Vec<SkuSummary>,
     summary_index: BTreeMap<String, usize>,
     subscribers: BTreeMap<String, Subscriber>,
+    /// (provider, provider's item id) → SKU, from the SKUs' `pos_refs`.
+    sku_refs: BTreeMap<(String, String), String>,
+    /// (provider, provider's location id) → location, from the locations' `pos_refs`.
+    location_refs: BTreeMap<(String, String), String>,
+}
+
+impl Data {
+    fn index(&mut self) {
+        self.sku_refs = self.skus.iter().flat_map(|(s, c)| c.pos_refs.iter().map(move |(p, r)| ((p.clone(), r.clone()), s.clone()))).collect();
+        self.location_refs =
+            self.locations.iter().flat_map(|(l, c)| c.pos_refs.iter().map(move |(p, r)| ((p.clone(), r.clone()), l.clone()))).collect();
+    }
+
+    /// A PoS id another SKU (or location) already uses: one id must map to one thing.
+    fn ref_taken(refs: &BTreeMap<(String, String), String>, pos_refs: &lastunit::catalog::PosRefs, owner: &str) -> Option<lastunit::Error> {
+        pos_refs.iter().find_map(|(p, r)| {
+            let other = refs.get(&(p.clone(), r.clone())).filter(|o| o.as_str() != owner)?;
+            Some(lastunit::Error::invalid("pos_refs", format!("the {p} id `{r}` is already `{other}`'s")))
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -125,6 +145,7 @@ impl DurableObject for CatalogObject {
                 }
             }
         }
+        data.index();
         CatalogObject { state, env, sql, data: RefCell::new(data) }
     }
 
@@ -223,6 +244,9 @@ impl CatalogObject {
                 return engine_error(&e);
             }
         }
+        if let Some(e) = Data::ref_taken(&self.data.borrow().location_refs, &config.pos_refs, name) {
+            return engine_error(&e);
+        }
         let mut topology = self.data.borrow().topology.clone();
         if let Err(e) = topology.put_location(name) {
             return engine_error(&e);
@@ -234,6 +258,7 @@ impl CatalogObject {
             let mut d = self.data.borrow_mut();
             d.topology = topology;
             d.locations.insert(name.to_string(), config.clone());
+            d.index();
         }
         if changed {
             self.fan_out_topology().await?;
@@ -281,6 +306,9 @@ impl CatalogObject {
         if let Err(e) = config.validate(sku) {
             return engine_error(&e);
         }
+        if let Some(e) = Data::ref_taken(&self.data.borrow().sku_refs, &config.pos_refs, sku) {
+            return engine_error(&e);
+        }
         let topology = self.data.borrow().topology.clone();
         let stub = sku_stub(&self.env, sku)?;
         let mut resp = call(&stub, Method::Post, "/configure", Some(&json!({"sku": sku, "config": config, "topology": topology}))).await?;
@@ -292,7 +320,9 @@ impl CatalogObject {
                 "INSERT INTO skus(sku, config) VALUES (?, ?) ON CONFLICT(sku) DO UPDATE SET config = excluded.config",
                 vec![sku.into(), text_config.into()],
             )?;
-            self.data.borrow_mut().skus.insert(sku.to_string(), config);
+            let mut d = self.data.borrow_mut();
+            d.skus.insert(sku.to_string(), config);
+            d.index();
         }
         http::json_text(status, text)
     }
@@ -344,9 +374,8 @@ impl CatalogObject {
             Err(e) => return http::bad_json(e),
         };
         let d = self.data.borrow();
-        let find_sku = |item: &str| d.skus.iter().find(|(_, c)| c.pos_refs.get(&r.provider).is_some_and(|x| x == item)).map(|(s, _)| s.clone());
-        let find_loc = |loc: &str| d.locations.iter().find(|(_, c)| c.pos_refs.get(&r.provider).is_some_and(|x| x == loc)).map(|(l, _)| l.clone());
-        let matches = r.refs.iter().map(|(item, loc)| Some((find_sku(item)?, find_loc(loc)?))).collect();
+        let find = |refs: &BTreeMap<(String, String), String>, id: &str| refs.get(&(r.provider.clone(), id.to_string())).cloned();
+        let matches = r.refs.iter().map(|(item, loc)| Some((find(&d.sku_refs, item)?, find(&d.location_refs, loc)?))).collect();
         json(200, &ResolveAnswer { matches })
     }
 

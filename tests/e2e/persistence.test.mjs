@@ -24,6 +24,10 @@ test('catalog, stock, holds, ledger, dedupe ids, idempotent answers and summarie
   const r = await edge.storefront('POST', '/v1/reservations', { cart_id: 'c', lines: [{ sku, quantity: 2 }] }, { 'idempotency-key': key });
   assert.equal(r.status, 201);
   await waitFor(async () => (await edge.admin('GET', '/admin/dashboard')).body.rows.some((x) => x.sku === sku && x.reserved === 2), { what: 'summary' });
+  // A commit acknowledged before the restart must answer the same when retried after it.
+  const done = await edge.storefront('POST', '/v1/reservations', { cart_id: 'd', lines: [{ sku, quantity: 1 }] });
+  assert.equal((await edge.checkout('POST', `/v1/reservations/${done.body.reservation_id}/commit`, { order_id: 'o-d' })).status, 200);
+  await waitFor(async () => (await edge.admin('GET', '/admin/dashboard')).body.rows.some((x) => x.sku === sku && x.reserved === 2 && x.on_hand.warehouse === 5), { what: 'summary' });
   const before = (await edge.admin('GET', `/admin/skus/${sku}`)).body;
 
   for (const how of ['restart', 'kill9']) {
@@ -42,8 +46,10 @@ test('catalog, stock, holds, ledger, dedupe ids, idempotent answers and summarie
     const again = await edge.storefront('POST', '/v1/reservations', { cart_id: 'c', lines: [{ sku, quantity: 2 }] }, { 'idempotency-key': key });
     assert.deepEqual(again.body, r.body, `${how}: the first answer is remembered`);
     assert.ok((await edge.admin('GET', '/admin/dashboard')).body.rows.some((x) => x.sku === sku), `${how}: summaries kept`);
+    const retried = await edge.checkout('POST', `/v1/reservations/${done.body.reservation_id}/commit`, { order_id: 'o-d' });
+    assert.deepEqual([retried.status, retried.body], [200, { status: 'committed' }], `${how}: a retried commit answers the same`);
   }
   const c = await edge.checkout('POST', `/v1/reservations/${r.body.reservation_id}/commit`, { order_id: 'o-p' });
   assert.equal(c.status, 200);
-  assert.equal((await edge.admin('GET', `/admin/skus/${sku}`)).body.on_hand.warehouse, 4);
+  assert.equal((await edge.admin('GET', `/admin/skus/${sku}`)).body.on_hand.warehouse, 3);
 });

@@ -1,9 +1,10 @@
-//! Who is calling: bearer credentials compared in constant time. No secret is ever echoed.
+//! Who is calling: bearer credentials compared in constant time (no secret is ever echoed),
+//! and from where: CORS for the storefront origins in `ALLOWED_ORIGINS`.
 
 use subtle::ConstantTimeEq;
-use worker::{Env, Request, Response, Result};
+use worker::{Env, Headers, Request, Response, Result};
 
-use crate::http::error;
+use crate::http::{error, mutable};
 use crate::internal::setting;
 
 /// The callers with a credential.
@@ -48,4 +49,46 @@ pub fn require(req: &Request, env: &Env, allowed: &[Role]) -> Result<std::result
         Some(r) if allowed.contains(&r) => Ok(r),
         Some(_) => Err(error(403, "forbidden", "this credential may not call this route")?),
     })
+}
+
+/// Whether `origin` is one of `ALLOWED_ORIGINS` (exact match, comma-separated).
+pub fn origin_allowed(env: &Env, origin: &str) -> bool {
+    setting(env, "ALLOWED_ORIGINS").split(',').map(str::trim).any(|o| !o.is_empty() && o == origin)
+}
+
+/// Adds CORS headers: any origin for the public widget files, else only allowed origins.
+pub fn with_cors(resp: Response, env: &Env, origin: Option<&str>, path: &str) -> Response {
+    let widget = path.starts_with("/widget/");
+    let allow = match origin {
+        _ if widget => Some("*".to_string()),
+        Some(o) if origin_allowed(env, o) => Some(o.to_string()),
+        _ => None,
+    };
+    let mut resp = mutable(resp);
+    let h = resp.headers_mut();
+    if let Some(a) = allow {
+        let _ = h.set("access-control-allow-origin", &a);
+        if !widget {
+            let _ = h.set("access-control-expose-headers", "content-type");
+        }
+    }
+    if !widget {
+        let _ = h.append("vary", "Origin");
+    }
+    resp
+}
+
+/// The answer to a CORS preflight.
+pub fn preflight(env: &Env, origin: Option<&str>, path: &str) -> Result<Response> {
+    let widget = path.starts_with("/widget/");
+    let Some(origin) = origin.filter(|o| widget || origin_allowed(env, o)) else {
+        return error(403, "forbidden", "this origin is not allowed");
+    };
+    let headers = Headers::new();
+    headers.set("access-control-allow-origin", if widget { "*" } else { origin })?;
+    headers.set("access-control-allow-methods", "GET, POST, PUT, DELETE, OPTIONS")?;
+    headers.set("access-control-allow-headers", "Authorization, Content-Type, Idempotency-Key")?;
+    headers.set("access-control-max-age", "86400")?;
+    headers.set("vary", "Origin")?;
+    Ok(Response::empty()?.with_status(204).with_headers(headers))
 }

@@ -1,10 +1,10 @@
-//! Answers: JSON bodies, the contract's error shape, CORS.
+//! Answers: JSON bodies and the contract's error shape.
 
 use serde::Serialize;
 use serde_json::{json, Value};
-use worker::{Env, Headers, Response, Result};
+use worker::{Headers, Response, Result};
 
-use crate::internal::{setting, BodyError, MAX_BODY};
+use crate::internal::{BodyError, MAX_BODY};
 
 /// A JSON answer with `content-type: application/json; charset=utf-8`.
 pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
@@ -75,46 +75,4 @@ pub fn mutable(resp: Response) -> Response {
         let _ = headers.append(&k, &v);
     }
     resp.with_headers(headers)
-}
-
-/// Whether `origin` is one of `ALLOWED_ORIGINS` (exact match, comma-separated).
-pub fn origin_allowed(env: &Env, origin: &str) -> bool {
-    setting(env, "ALLOWED_ORIGINS").split(',').map(str::trim).any(|o| !o.is_empty() && o == origin)
-}
-
-/// Adds CORS headers: any origin for the public widget files, else only allowed origins.
-pub fn with_cors(resp: Response, env: &Env, origin: Option<&str>, path: &str) -> Response {
-    let widget = path.starts_with("/widget/");
-    let allow = match origin {
-        _ if widget => Some("*".to_string()),
-        Some(o) if origin_allowed(env, o) => Some(o.to_string()),
-        _ => None,
-    };
-    let mut resp = mutable(resp);
-    let h = resp.headers_mut();
-    if let Some(a) = allow {
-        let _ = h.set("access-control-allow-origin", &a);
-        if !widget {
-            let _ = h.set("access-control-expose-headers", "content-type");
-        }
-    }
-    if !widget {
-        let _ = h.append("vary", "Origin");
-    }
-    resp
-}
-
-/// The answer to a CORS preflight.
-pub fn preflight(env: &Env, origin: Option<&str>, path: &str) -> Result<Response> {
-    let widget = path.starts_with("/widget/");
-    let Some(origin) = origin.filter(|o| widget || origin_allowed(env, o)) else {
-        return error(403, "forbidden", "this origin is not allowed");
-    };
-    let headers = Headers::new();
-    headers.set("access-control-allow-origin", if widget { "*" } else { origin })?;
-    headers.set("access-control-allow-methods", "GET, POST, PUT, DELETE, OPTIONS")?;
-    headers.set("access-control-allow-headers", "Authorization, Content-Type, Idempotency-Key")?;
-    headers.set("access-control-max-age", "86400")?;
-    headers.set("vary", "Origin")?;
-    Ok(Response::empty()?.with_status(204).with_headers(headers))
 }

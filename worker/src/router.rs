@@ -4,8 +4,8 @@ use futures_util::future::join_all;
 use serde_json::{json, Value};
 use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
 
-use crate::auth::{require, Role};
-use crate::http::{self, json, preflight, with_cors};
+use crate::auth::{preflight, require, with_cors, Role};
+use crate::http::{self, json};
 use crate::internal::{self, call_json, query, sku_stub};
 use crate::{admin, reservations, webhooks};
 

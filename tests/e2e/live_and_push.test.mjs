@@ -98,4 +98,10 @@ test('a subscriber receives a signed push after a change, and a retry after a fa
   await edge.admin('POST', '/admin/events', { event_id: uid('e'), type: 'sale', sku, location: 'warehouse', quantity: 1, channel: 'marketplace' });
   await edge.admin('POST', '/admin/events', { event_id: uid('e'), type: 'sale', sku, location: 'warehouse', quantity: 1, channel: 'marketplace' });
   await waitFor(() => received.some((r) => r.status === 200 && JSON.parse(r.body).sku === sku && JSON.parse(r.body).available === 1), { what: 'the newest value', timeoutMs: 20000 });
+
+  // Listed without its secret; removed (an addition to the contract).
+  const list = await edge.admin('GET', '/admin/subscribers');
+  assert.deepEqual(list.body.subscribers.find((x) => x.name === 'market'), { name: 'market', url: `${hookUrl}/lastunit`, channel: 'marketplace' });
+  assert.equal((await edge.admin('DELETE', '/admin/subscribers/market')).status, 200);
+  assert.equal((await edge.admin('DELETE', '/admin/subscribers/market')).status, 404);
 });

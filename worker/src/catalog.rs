@@ -158,6 +158,7 @@ impl DurableObject for CatalogObject {
             (Method::Put, ["channels", c]) => self.put_channel(c, &mut req).await,
             (Method::Put, ["skus", s]) => self.put_sku(s, &mut req).await,
             (Method::Put, ["subscribers", n]) => self.put_subscriber(n, &mut req).await,
+            (Method::Delete, ["subscribers", n]) => self.delete_subscriber(n).await,
             (Method::Get, ["locations"]) => self.list_locations(),
             (Method::Get, ["channels"]) => json(200, &self.data.borrow().topology.channels),
             (Method::Get, ["skus"]) => json(200, &json!({"skus": self.data.borrow().skus.keys().collect::<Vec<_>>()})),
@@ -384,14 +385,21 @@ impl CatalogObject {
             Ok(s) => s,
             Err(e) => return http::bad_json(e),
         };
-        let text = serde_json::to_string(&s).map_err(storage_err)?;
         let known = self.data.borrow().skus.contains_key(&s.sku);
-        if known {
+        if !known {
+            // Not registered (yet): the SKU object keeps it pending and sends it again.
+            return json(200, &json!({"known": false, "subscribers": [], "topology": self.data.borrow().topology}));
+        }
+        let newer = {
+            let d = self.data.borrow();
+            d.summary_index.get(&s.sku).is_none_or(|i| d.summaries[*i].version <= s.version)
+        };
+        if newer {
+            let text = serde_json::to_string(&s).map_err(storage_err)?;
             self.sql.exec("UPDATE skus SET summary = ? WHERE sku = ?", vec![text.into(), s.sku.clone().into()])?;
             let mut d = self.data.borrow_mut();
             match d.summary_index.get(&s.sku).copied() {
-                Some(i) if d.summaries[i].version <= s.version => d.summaries[i] = s,
-                Some(_) => {}
+                Some(i) => d.summaries[i] = s,
                 None => {
                     let i = d.summaries.len();
                     d.summary_index.insert(s.sku.clone(), i);
@@ -400,8 +408,16 @@ impl CatalogObject {
             }
         }
         let d = self.data.borrow();
-        let subs: Vec<&Subscriber> = if known { d.subscribers.values().collect() } else { Vec::new() };
-        json(200, &json!({"subscribers": subs, "topology": d.topology}))
+        let subs: Vec<&Subscriber> = d.subscribers.values().collect();
+        json(200, &json!({"known": true, "subscribers": subs, "topology": d.topology}))
+    }
+
+    async fn delete_subscriber(&self, name: &str) -> Result<Response> {
+        if self.data.borrow_mut().subscribers.remove(name).is_none() {
+            return http::error(404, "unknown_subscriber", "no such subscriber");
+        }
+        self.sql.exec("DELETE FROM subscribers WHERE key = ?", vec![name.into()])?;
+        json(200, &json!({"status": "deleted"}))
     }
 
     fn dashboard(&self, req: &Request) -> Result<Response> {

@@ -73,7 +73,12 @@ pub async fn create(mut req: Request, env: Env) -> Result<Response> {
     }
     let lines: Vec<Line> = order.iter().map(|s| Line { sku: s.clone(), quantity: merged[s] }).collect();
     let random = match key.as_deref().map(str::trim) {
-        Some(k) if !k.is_empty() && k.len() <= MAX_KEY => ids::idempotent_hex(&setting(&env, "ADMIN_TOKEN"), k),
+        Some(k) if !k.is_empty() && k.len() <= MAX_KEY => {
+            // Keyed by the server's two secrets: nobody holding only the public storefront key
+            // can derive a reservation id from an idempotency key.
+            let secret = format!("{}\0{}", setting(&env, "ADMIN_TOKEN"), setting(&env, "CHECKOUT_TOKEN"));
+            ids::idempotent_hex(&secret, k)
+        }
         Some(_) => return engine_error(&lastunit::Error::invalid("Idempotency-Key", format!("must be 1 to {MAX_KEY} characters"))),
         None => ids::random_hex(),
     };

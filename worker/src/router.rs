@@ -67,6 +67,7 @@ async fn admin_route(req: Request, env: &Env, rest: &[&str]) -> Result<Response>
         (Method::Put, ["channels", c]) => admin::to_catalog(req, env, Method::Put, &format!("/channels/{c}")).await,
         (Method::Put, ["skus", s]) => admin::to_catalog(req, env, Method::Put, &format!("/skus/{s}")).await,
         (Method::Put, ["subscribers", n]) => admin::to_catalog(req, env, Method::Put, &format!("/subscribers/{n}")).await,
+        (Method::Delete, ["subscribers", n]) => internal::call::<Value>(&internal::catalog_stub(env)?, Method::Delete, &format!("/subscribers/{n}"), None).await,
         (Method::Get, ["skus", s]) => admin::sku_view(env, s).await,
         (Method::Get, [list @ ("locations" | "channels" | "skus" | "subscribers" | "dashboard" | "ask")]) => {
             admin::to_catalog(req, env, Method::Get, &format!("/{list}")).await

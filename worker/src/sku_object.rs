@@ -690,6 +690,9 @@ impl SkuObject {
         if status != 200 {
             return Err(worker::Error::RustError(format!("catalog answered {status}: {answer}")));
         }
+        if answer.get("known") == Some(&json!(false)) {
+            return Err(worker::Error::RustError(format!("the catalog does not list `{}` yet", summary.sku)));
+        }
         let subscribers: Vec<Subscriber> = serde_json::from_value(answer.get("subscribers").cloned().unwrap_or(json!([]))).unwrap_or_default();
         {
             let mut p = self.push.borrow_mut();

@@ -4,7 +4,8 @@
 //! `expires_at`, so holds lapse on their own even if this coordinator never runs again). When
 //! a line is refused it releases every hold already taken, then answers the refusal. The first
 //! answer is stored, so a retried request (same `Idempotency-Key`) gets it again.
-//! SQLite: `cart(id=1, json)` (the intent), `answer(id=1, status, body)`.
+//! SQLite: `cart(id=1, json)` (the intent), `answer(id=1, status, body)`; both are forgotten by
+//! an alarm a day after the holds lapse.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -17,6 +18,7 @@ use crate::internal::{self, body, call_json, sku_stub};
 
 #[durable_object]
 pub struct CartObject {
+    state: State,
     env: Env,
     sql: SqlStorage,
 }
@@ -60,7 +62,7 @@ impl DurableObject for CartObject {
         sql.exec("CREATE TABLE IF NOT EXISTS cart(id INTEGER PRIMARY KEY, json TEXT NOT NULL)", None).expect("schema");
         sql.exec("CREATE TABLE IF NOT EXISTS answer(id INTEGER PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL)", None)
             .expect("schema");
-        CartObject { env, sql }
+        CartObject { state, env, sql }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
@@ -70,6 +72,14 @@ impl DurableObject for CartObject {
             (Method::Post, "/release") => self.release().await,
             _ => http::not_found(),
         }
+    }
+
+    /// A day after the holds lapse nobody can ask about this reservation any more (the SKU
+    /// objects forget settled holds then too): the coordinator forgets it.
+    async fn alarm(&self) -> Result<Response> {
+        self.sql.exec("DELETE FROM cart", None)?;
+        self.sql.exec("DELETE FROM answer", None)?;
+        Response::ok("forgotten")
     }
 }
 
@@ -139,6 +149,8 @@ impl CartObject {
         };
         let text = answer.to_string();
         self.store_answer(status, &text)?;
+        let forget_at = intent.expires_at.millis() + lastunit::sku::SETTLED_KEPT_MS;
+        self.state.storage().set_alarm(worker::ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(forget_at as f64)))).await?;
         json_text(status, text)
     }
 

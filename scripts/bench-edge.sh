@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Edge benchmarks (called by `make bench`): hot-SKU reservations against a bare Durable Object,
+# Edge benchmarks (called by `make bench`): hot-SKU reservations against a bare Durable Object
+# (plus where the time goes, and the cost of piled-up holds),
 # propagation to 500 live subscribers, catalog scale over 10,000 SKUs. Each starts its own local
 # edge (wrangler dev → workerd) from a copy of worker/build, and prints a Markdown table.
 # QUICK=1 runs smaller sizes (a smoke test, not figures to record).
@@ -13,6 +14,8 @@ if [ "${QUICK:-0}" = 1 ]; then
   node benches/edge/catalog_scale.mjs --skus 300 --repeat 5
 else
   node benches/edge/hot_sku.mjs --concurrency 32 --seconds 10
+  node benches/edge/breakdown.mjs
+  node benches/edge/holds_cost.mjs
   node benches/edge/propagation.mjs --subscribers 500 --webhooks 100
   node benches/edge/catalog_scale.mjs --skus 10000 --repeat 20
 fi

@@ -8,6 +8,7 @@
 //   bare DO          POST /v1/write              one INSERT in one object          (201)
 //   lastunit A       POST /v1/reservations       one unit, a distinct cart each    (201; holds pile up)
 //   lastunit B       reserve, then DELETE it     the same, each hold released      (201, 200)
+// A and B use two SKUs (HOT-A, HOT-B), so B does not carry A's holds.
 // The SKU has 1,000,000 units (the most one SKU may have), so every reservation succeeds.
 import { startServer, load, request, machine, VARS, fmt, sleep } from './lib.mjs';
 
@@ -29,8 +30,10 @@ async function setupLastunit(url) {
   };
   await ok('/admin/locations/warehouse', 'PUT', { name: 'Warehouse' });
   await ok('/admin/channels/web', 'PUT', { locations: ['warehouse'] });
-  await ok('/admin/skus/HOT', 'PUT', { title: 'Hot product', buffer: { mode: 'none' }, max_per_cart: 10 });
-  await ok('/admin/events', 'POST', { event_id: 'stock-1', type: 'count', sku: 'HOT', location: 'warehouse', quantity: 1000000 });
+  for (const sku of ['HOT-A', 'HOT-B']) {
+    await ok(`/admin/skus/${sku}`, 'PUT', { title: 'Hot product', buffer: { mode: 'none' }, max_per_cart: 10 });
+    await ok('/admin/events', 'POST', { event_id: `stock-${sku}`, type: 'count', sku, location: 'warehouse', quantity: 1000000 });
+  }
 }
 
 const bareStep = (url) => async (agent, w, i) => {
@@ -39,7 +42,8 @@ const bareStep = (url) => async (agent, w, i) => {
 };
 
 const reserveStep = (url, tag, release) => async (agent, w, i) => {
-  const body = JSON.stringify({ cart_id: `${tag}-${w}-${i}`, channel: 'web', ttl_seconds: 600, lines: [{ sku: 'HOT', quantity: 1 }] });
+  const sku = release ? 'HOT-B' : 'HOT-A';
+  const body = JSON.stringify({ cart_id: `${tag}-${w}-${i}`, channel: 'web', ttl_seconds: 600, lines: [{ sku, quantity: 1 }] });
   const r = await request(agent, `${url}/v1/reservations`, { method: 'POST', headers: storefront, body });
   const out = [{ ...r, label: 'reserve' }];
   if (release && r.status === 201) {
@@ -68,8 +72,9 @@ try {
   await setupLastunit(edge.url);
   results.push(await run('lastunit A: reservations (holds kept)', (tag) => reserveStep(edge.url, `a${tag}`, false)));
   results.push(await run('lastunit B: reserve + release', (tag) => reserveStep(edge.url, `b${tag}`, true)));
-  const view = await (await fetch(`${edge.url}/admin/skus/HOT`, { headers: admin })).json();
-  results.push({ name: 'after', reserved: view.reserved, holds: view.holds, on_hand: view.on_hand });
+  const a = await (await fetch(`${edge.url}/admin/skus/HOT-A`, { headers: admin })).json();
+  const b = await (await fetch(`${edge.url}/admin/skus/HOT-B`, { headers: admin })).json();
+  results.push({ name: 'after', 'HOT-A holds': a.holds, 'HOT-B holds': b.holds });
 } finally {
   await edge.stop();
 }

@@ -19,7 +19,7 @@ use lastunit::{SkuConfig, SkuSummary, Topology};
 
 use crate::http::{self, engine_error, json};
 use crate::internal::{self, body, call, call_json, query, sku_stub};
-use crate::sku_object::Subscriber;
+use crate::push::Subscriber;
 
 /// SKU objects told about a topology change at once.
 const FANOUT: usize = 25;

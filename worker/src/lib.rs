@@ -12,6 +12,7 @@
 //! - [`catalog::CatalogObject`]: the single catalog: locations, channels, PoS id maps, SKUs,
 //!   subscribers and one summary per SKU for the dashboard and questions.
 //! - [`cart::CartObject`]: one coordinator per multi-line reservation.
+//! - [`push`]: signed pushes to connected channels, with backoff.
 //!
 //! Architecture invariant: no stock rule lives here; every decision is an engine call with
 //! `now` taken from `Date.now()`.
@@ -23,6 +24,7 @@ mod catalog;
 mod http;
 mod ids;
 mod internal;
+mod push;
 mod reservations;
 mod router;
 mod sku_object;

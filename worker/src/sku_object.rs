@@ -14,12 +14,12 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use futures_util::future::{join_all, select, Either};
-use serde::{Deserialize, Serialize};
+use futures_util::future::join_all;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{
-    durable_object, wasm_bindgen, DurableObject, Env, Fetch, Headers, Method, Request, RequestInit, Response, Result,
-    SqlStorage, State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
+    durable_object, wasm_bindgen, DurableObject, Env, Method, Request, Response, Result, SqlStorage, State, WebSocket,
+    WebSocketIncomingMessage, WebSocketPair,
 };
 
 use lastunit::event::StockEvent;
@@ -29,36 +29,10 @@ use lastunit::{Applied, HoldRequest, LedgerEntry, Sku, SkuConfig, Timestamp, Top
 
 use crate::http::{self, engine_error, engine_error_body, json, json_text};
 use crate::internal::{self, body, call_json, catalog_stub, query};
-
-/// A connected channel to push to (from the catalog).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct Subscriber {
-    pub name: String,
-    pub url: String,
-    pub secret: String,
-    pub channel: String,
-}
-
-/// What the alarm keeps between runs.
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct PushState {
-    /// SKU version last sent to the catalog (`None`: never).
-    summary_version: Option<u64>,
-    subscribers: Vec<Subscriber>,
-    /// Per subscriber: the availability last delivered (its JSON without `version`/`updated_at`).
-    delivered: BTreeMap<String, String>,
-    /// Per subscriber: failed attempts in a row, and when to try again.
-    attempts: BTreeMap<String, u32>,
-    retry_at: BTreeMap<String, i64>,
-    recalibrated_at: i64,
-}
+use crate::push::{self, with_timeout, PushState, Subscriber, NETWORK_TIMEOUT_MS};
 
 /// Alarm delay after a change, so bursts share one summary push.
 const SETTLE_MS: i64 = 200;
-/// Longest wait between two attempts of a push.
-const MAX_BACKOFF_MS: i64 = 5 * 60 * 1000;
-/// How long one push (to a subscriber or the catalog) may take.
-const NETWORK_TIMEOUT_MS: u32 = 10_000;
 
 #[durable_object]
 pub struct SkuObject {
@@ -716,59 +690,16 @@ impl SkuObject {
     /// Sends each subscriber its channel's availability when it differs from what it last
     /// received; a failure is retried with exponential backoff, always with the newest value.
     async fn deliver(&self, now: Timestamp) {
-        let subscribers = self.push.borrow().subscribers.clone();
-        {
-            let names: Vec<String> = subscribers.iter().map(|s| s.name.clone()).collect();
-            let mut p = self.push.borrow_mut();
-            p.delivered.retain(|k, _| names.contains(k));
-            p.attempts.retain(|k, _| names.contains(k));
-            p.retry_at.retain(|k, _| names.contains(k));
-        }
-        let mut due = Vec::new();
-        for sub in subscribers {
-            let (key, body) = {
-                let guard = self.sku.borrow();
-                let Some(sku) = guard.as_ref() else { return };
-                let Ok(a) = sku.availability(&sub.channel) else { continue };
-                let key = json!({"url": sub.url, "available": a.available, "status": a.status, "in_store_only": a.in_store_only}).to_string();
-                (key, serde_json::to_string(&a).unwrap_or_default())
-            };
-            let mut p = self.push.borrow_mut();
-            if p.delivered.get(&sub.name) == Some(&key) {
-                p.attempts.remove(&sub.name);
-                p.retry_at.remove(&sub.name);
-                continue;
-            }
-            if p.retry_at.get(&sub.name).is_some_and(|t| *t > now.millis()) {
-                continue;
-            }
-            due.push((sub, key, body));
-        }
-        let sends = due.iter().map(|(sub, _, body)| post_signed(sub, body, now));
-        let outcomes = join_all(sends).await;
+        let due = {
+            let guard = self.sku.borrow();
+            let Some(sku) = guard.as_ref() else { return };
+            self.push.borrow_mut().due(now, |channel| sku.availability(channel).ok())
+        };
+        let outcomes = join_all(due.iter().map(|d| push::post_signed(&d.subscriber, &d.body, now))).await;
         let mut p = self.push.borrow_mut();
-        for ((sub, key, _), ok) in due.into_iter().zip(outcomes) {
-            if ok {
-                p.delivered.insert(sub.name.clone(), key);
-                p.attempts.remove(&sub.name);
-                p.retry_at.remove(&sub.name);
-            } else {
-                let n = p.attempts.get(&sub.name).copied().unwrap_or(0) + 1;
-                p.attempts.insert(sub.name.clone(), n);
-                let backoff = (1000i64 << (n - 1).min(20)).min(MAX_BACKOFF_MS);
-                p.retry_at.insert(sub.name.clone(), now.millis() + backoff);
-            }
+        for (d, ok) in due.into_iter().zip(outcomes) {
+            p.record(d, ok, now);
         }
-    }
-}
-
-/// `Some(output)`, or `None` when `fut` takes longer than `ms`.
-async fn with_timeout<F: core::future::Future>(fut: F, ms: u32) -> Option<F::Output> {
-    let fut = Box::pin(fut);
-    let timeout = Box::pin(worker::Delay::from(std::time::Duration::from_millis(u64::from(ms))));
-    match select(fut, timeout).await {
-        Either::Left((out, _)) => Some(out),
-        Either::Right(_) => None,
     }
 }
 
@@ -792,21 +723,4 @@ fn availability_message(sku: &Sku, channel: &str) -> Option<String> {
     let mut v = serde_json::to_value(&a).ok()?;
     v["type"] = json!("availability");
     Some(v.to_string())
-}
-
-/// POSTs `body` to the subscriber, signed like `/webhooks/lastunit`; true on a 2xx.
-async fn post_signed(sub: &Subscriber, body: &str, now: Timestamp) -> bool {
-    let signature = lastunit::pos::lastunit::sign(&sub.secret, now.millis().div_euclid(1000), body.as_bytes());
-    let headers = Headers::new();
-    let _ = headers.set("content-type", "application/json; charset=utf-8");
-    let _ = headers.set("x-lastunit-signature", &signature);
-    let _ = headers.set("user-agent", "lastunit-edge");
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(body.into()));
-    let Ok(req) = Request::new_with_init(&sub.url, &init) else { return false };
-    let fetch = Fetch::Request(req);
-    match with_timeout(fetch.send(), NETWORK_TIMEOUT_MS).await {
-        Some(Ok(resp)) => (200..300).contains(&resp.status_code()),
-        _ => false,
-    }
 }

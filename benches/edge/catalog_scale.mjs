@@ -41,13 +41,13 @@ try {
     }
   }));
   const configured = (Date.now() - t0) / 1000;
-  // Stock: one count per SKU, 500 events per request.
+  // Stock: one count per SKU, 100 events (100 SKU objects) per request, two requests at a time.
   const batches = [];
-  for (let i = 0; i < N; i += 500) {
-    batches.push(Array.from({ length: Math.min(500, N - i) }, (_, k) => ({ event_id: `seed-${i + k}`, type: 'count', sku: name(i + k), location: (i + k) % 3 ? 'warehouse' : 'main-st', quantity: (i + k) % 40 })));
+  for (let i = 0; i < N; i += 100) {
+    batches.push(Array.from({ length: Math.min(100, N - i) }, (_, k) => ({ event_id: `seed-${i + k}`, type: 'count', sku: name(i + k), location: (i + k) % 3 ? 'warehouse' : 'main-st', quantity: (i + k) % 40 })));
   }
   next = 0;
-  await Promise.all(Array.from({ length: 4 }, async () => {
+  await Promise.all(Array.from({ length: 2 }, async () => {
     for (;;) {
       const b = batches[next++];
       if (!b) return;

@@ -73,26 +73,7 @@ impl DurableObject for SkuObject {
         ] {
             sql.exec(ddl, None).expect("schema");
         }
-        let mut sku: Option<Sku> = sql
-            .exec("SELECT json FROM state WHERE id = 1", None)
-            .and_then(|c| c.to_array::<JsonRow>())
-            .ok()
-            .and_then(|rows| rows.into_iter().next())
-            .and_then(|r| serde_json::from_str(&r.json).ok());
-        if let Some(s) = sku.as_mut() {
-            if let Ok(rows) = sql.exec("SELECT key, at FROM seen ORDER BY at", None).and_then(|c| c.to_array::<SeenRow>()) {
-                for r in rows {
-                    s.restore_seen(r.key, Timestamp(r.at as i64));
-                }
-            }
-            if let Ok(rows) = sql.exec("SELECT json FROM holds ORDER BY at", None).and_then(|c| c.to_array::<JsonRow>()) {
-                for r in rows {
-                    if let Ok(h) = serde_json::from_str(&r.json) {
-                        s.restore_settled(h);
-                    }
-                }
-            }
-        }
+        let sku = load_sku(&sql);
         let push = sql
             .exec("SELECT json FROM meta WHERE key = 'push'", None)
             .and_then(|c| c.to_array::<JsonRow>())
@@ -230,11 +211,14 @@ impl SkuObject {
         sku.expire(now);
         let (r, forced) = f(sku, &self.sql);
         let changed = forced || sku.version() != before;
+        let stored = if changed { self.persist(sku, before) } else { self.persist_settled(sku) };
+        if let Err(e) = stored {
+            // Memory must never run ahead of storage: take back what is stored and refuse.
+            *guard = load_sku(&self.sql);
+            return Err(e);
+        }
         if changed {
-            self.persist(sku, before)?;
             self.broadcast(sku);
-        } else {
-            self.persist_settled(sku)?;
         }
         Ok(Some((r, changed)))
     }
@@ -701,6 +685,31 @@ impl SkuObject {
             p.record(d, ok, now);
         }
     }
+}
+
+/// The SKU as stored: the snapshot, with its applied event ids and settled holds given back.
+fn load_sku(sql: &SqlStorage) -> Option<Sku> {
+    let mut sku: Option<Sku> = sql
+        .exec("SELECT json FROM state WHERE id = 1", None)
+        .and_then(|c| c.to_array::<JsonRow>())
+        .ok()
+        .and_then(|rows| rows.into_iter().next())
+        .and_then(|r| serde_json::from_str(&r.json).ok());
+    if let Some(s) = sku.as_mut() {
+        if let Ok(rows) = sql.exec("SELECT key, at FROM seen ORDER BY at", None).and_then(|c| c.to_array::<SeenRow>()) {
+            for r in rows {
+                s.restore_seen(r.key, Timestamp(r.at as i64));
+            }
+        }
+        if let Ok(rows) = sql.exec("SELECT json FROM holds ORDER BY at", None).and_then(|c| c.to_array::<JsonRow>()) {
+            for r in rows {
+                if let Ok(h) = serde_json::from_str(&r.json) {
+                    s.restore_settled(h);
+                }
+            }
+        }
+    }
+    sku
 }
 
 /// An absolute alarm time (a bare number would be an offset from now).

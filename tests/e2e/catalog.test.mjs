@@ -63,6 +63,10 @@ test('PUT /admin/skus registers; bad policies are 422 and change nothing', async
   assert.equal(badSku.status, 422);
   const view = await edge.admin('GET', `/admin/skus/${sku}`);
   assert.equal(view.body.buffer, 2, 'the refused PUT changed nothing');
+  for (const k of ['on_hand', 'reserved', 'buffer', 'available', 'velocity_per_day', 'days_of_supply', 'incoming', 'returns', 'ledger']) {
+    assert.ok(k in view.body, `GET /admin/skus/{sku} has ${k}`);
+  }
+  assert.equal((await edge.admin('GET', '/admin/skus/no-such-sku')).status, 404);
   assert.equal(view.body.title, 'Linen shirt, M');
 });
 

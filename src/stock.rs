@@ -84,10 +84,11 @@ pub enum CountOutcome {
 impl LocationStock {
     /// Applies a movement of `units` (signed) that happened at `at`; returns the change of
     /// units on hand. A movement from before the newest count reaches us late (retries and
-    /// reordering do that): the count already includes it, so it changes nothing. Edge sales
-    /// always count; whether a count includes them is the window rule's business.
+    /// reordering do that): the count already includes it, so it changes nothing. At the same
+    /// instant as the count, arrival order decides (a batch without times is in order). Edge
+    /// sales always count; whether a count includes them is the window rule's business.
     pub fn apply(&mut self, units: i64, at: Timestamp, now: Timestamp, edge_sale: bool) -> i64 {
-        if !edge_sale && self.counted_at.is_some_and(|c| at <= c) {
+        if !edge_sale && self.counted_at.is_some_and(|c| at < c) {
             return 0;
         }
         self.on_hand += units;
@@ -171,6 +172,10 @@ mod tests {
         assert_eq!(s.on_hand, 4);
         assert_eq!(s.apply(-1, at(30), at(31), false), -1, "a later sale still counts");
         assert_eq!(s.on_hand, 3);
+        // Same instant: what arrives after the count comes after it.
+        s.count(3, at(40), at(40));
+        assert_eq!(s.apply(-1, at(40), at(40), false), -1);
+        assert_eq!(s.on_hand, 2);
     }
 
     #[test]

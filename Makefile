@@ -52,11 +52,15 @@ test-reliability:
 		node --test --test-concurrency=1 tests/reliability/; \
 	else echo "tests/reliability: no reliability suites present"; fi
 
+# Every suite runs even when an earlier one fails; the failed ones are named at the end.
 test: build
-	$(MAKE) test-engine
-	$(MAKE) test-e2e
-	$(MAKE) test-browser
-	$(MAKE) test-reliability
+	@failed=""; \
+	for suite in test-engine test-e2e test-browser test-reliability; do \
+		echo "==== $$suite"; \
+		$(MAKE) --no-print-directory $$suite || failed="$$failed $$suite"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "==== FAILED:$$failed"; exit 1; fi; \
+	echo "==== all suites passed"
 
 bench: build
 	cargo bench

@@ -1,6 +1,7 @@
 //! Benchmark workloads, shared by the native criterion benchmark and the Wasm one so both time
 //! the same loops: a SKU with 10 locations and 5 channels, stock everywhere, a fixed buffer and
-//! a few holds already taken.
+//! a few holds already taken. Like the edge, each operation hands its changed holds over for
+//! storing ([`Sku::drain_holds`]).
 
 use crate::catalog::{BufferPolicy, ChannelConfig, SkuConfig, Topology};
 use crate::reservation::HoldRequest;
@@ -68,7 +69,9 @@ impl Workload {
         for _ in 0..n {
             let req = self.hold_request();
             self.sku.reserve(&req, self.now).expect("in stock");
+            self.sku.drain_holds();
             self.sku.release(&req.id, self.now).expect("active");
+            self.sku.drain_holds();
         }
     }
 
@@ -77,7 +80,9 @@ impl Workload {
         for _ in 0..n {
             let req = self.hold_request();
             self.sku.reserve(&req, self.now).expect("in stock");
+            self.sku.drain_holds();
             self.sku.commit(&req.id, "o", self.now).expect("live hold");
+            self.sku.drain_holds();
         }
     }
 

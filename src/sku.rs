@@ -1,7 +1,7 @@
 //! One SKU's whole state: stock per location, holds, buffers, velocity, returns, incoming, and
 //! the recent ledger. Every decision about one SKU is a method here; the caller passes `now`.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -99,18 +99,20 @@ pub struct Sku {
     topology: Topology,
     stock: BTreeMap<String, LocationStock>,
     transit: Vec<Transit>,
-    /// Active holds, indexed by location, channel, cart and expiry.
+    /// Active holds, indexed by location, channel, cart and expiry. Like settled holds they
+    /// stay out of the snapshot, which is rewritten on every change: the caller stores each
+    /// hold as it changes ([`Sku::drain_holds`]) and gives them back on load ([`Sku::restore_hold`]).
+    #[serde(skip)]
     holds: ActiveHolds,
-    /// Committed, released, expired and bumped holds, for idempotent answers. Kept out of the
-    /// snapshot so it stays small on a busy SKU: the caller stores each one as it settles
-    /// ([`Sku::drain_settled`]) and gives them back on load ([`Sku::restore_settled`]).
+    /// Committed, released, expired and bumped holds, for idempotent answers.
     #[serde(skip)]
     settled: BTreeMap<String, Hold>,
     /// Settled ids, oldest first, to forget them in O(1).
     #[serde(skip)]
     settled_order: VecDeque<String>,
+    /// Holds changed since the caller last stored them.
     #[serde(skip)]
-    newly_settled: VecDeque<String>,
+    changed_holds: BTreeSet<String>,
     /// Allocated units each named channel has left.
     allocation_left: BTreeMap<String, i64>,
     buffer_in_force: u32,
@@ -141,7 +143,7 @@ impl Sku {
             holds: ActiveHolds::default(),
             settled: BTreeMap::new(),
             settled_order: VecDeque::new(),
-            newly_settled: VecDeque::new(),
+            changed_holds: BTreeSet::new(),
             allocation_left: BTreeMap::new(),
             buffer_in_force: 0,
             velocity: BTreeMap::new(),
@@ -572,6 +574,7 @@ impl Sku {
             } else {
                 for (other, take) in moves {
                     self.holds.move_units(&id, location, &other, take);
+                    self.changed_holds.insert(id.clone());
                     excess -= take;
                 }
             }
@@ -624,6 +627,7 @@ impl Sku {
             settled_at: now,
         };
         self.holds.insert(hold.clone());
+        self.changed_holds.insert(hold.id.clone());
         self.touch(now);
         Ok(hold)
     }
@@ -689,15 +693,21 @@ impl Sku {
         }
     }
 
-    /// Holds settled since the last call, for the caller to store (see the `settled` field).
-    pub fn drain_settled(&mut self) -> Vec<Hold> {
-        let ids = std::mem::take(&mut self.newly_settled);
-        ids.iter().filter_map(|id| self.settled.get(id).cloned()).collect()
+    /// Holds taken, moved or settled since the last call, as they are now, for the caller to
+    /// store one row each (see the `holds` field). Call it after every change.
+    pub fn drain_holds(&mut self) -> Vec<Hold> {
+        let ids = std::mem::take(&mut self.changed_holds);
+        ids.iter().filter_map(|id| self.hold(id).cloned()).collect()
     }
 
-    /// Gives back a settled hold stored earlier (when loading persisted state, oldest first).
-    pub fn restore_settled(&mut self, hold: Hold) {
-        if !hold.is_active() && !self.holds.contains(&hold.id) {
+    /// Gives back a hold stored earlier (when loading persisted state; settled ones oldest first).
+    pub fn restore_hold(&mut self, hold: Hold) {
+        if self.holds.contains(&hold.id) || self.settled.contains_key(&hold.id) {
+            return;
+        }
+        if hold.is_active() {
+            self.holds.insert(hold);
+        } else {
             let at = hold.settled_at;
             self.remember_settled(hold, at);
         }
@@ -743,10 +753,7 @@ impl Sku {
         h.state = state;
         h.settled_at = now;
         self.remember_settled(h.clone(), now);
-        self.newly_settled.push_back(h.id.clone());
-        if self.newly_settled.len() > SETTLED_KEPT {
-            self.newly_settled.pop_front();
-        }
+        self.changed_holds.insert(h.id.clone());
         h
     }
 

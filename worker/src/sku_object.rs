@@ -211,7 +211,7 @@ impl SkuObject {
         sku.expire(now);
         let (r, forced) = f(sku, &self.sql);
         let changed = forced || sku.version() != before;
-        let stored = if changed { self.persist(sku, before) } else { self.persist_settled(sku) };
+        let stored = if changed { self.persist(sku, before) } else { self.persist_holds(sku) };
         if let Err(e) = stored {
             // Memory must never run ahead of storage: take back what is stored and refuse.
             *guard = load_sku(&self.sql);
@@ -229,17 +229,20 @@ impl SkuObject {
         for entry in sku.ledger().filter(|e| e.version > before) {
             insert_ledger(&self.sql, entry)?;
         }
-        self.persist_settled(sku)
+        self.persist_holds(sku)
     }
 
-    /// Settled holds live outside the snapshot: one row each, so a retried commit or release
-    /// after a restart gets the same answer.
-    fn persist_settled(&self, sku: &mut Sku) -> Result<()> {
-        for h in sku.drain_settled() {
+    /// Holds live outside the snapshot, one row each: a busy SKU's snapshot stays small however
+    /// many carts are open, and a retried commit or release after a restart gets the same
+    /// answer. `at` is when a row may be pruned from: an active hold's expiry, a settled one's
+    /// settling.
+    fn persist_holds(&self, sku: &mut Sku) -> Result<()> {
+        for h in sku.drain_holds() {
             let text = serde_json::to_string(&h).map_err(|e| worker::Error::RustError(e.to_string()))?;
+            let at = if h.is_active() { h.expires_at } else { h.settled_at };
             self.sql.exec(
                 "INSERT OR REPLACE INTO holds(id, json, at) VALUES (?, ?, ?)",
-                vec![h.id.clone().into(), text.into(), h.settled_at.millis().into()],
+                vec![h.id.clone().into(), text.into(), at.millis().into()],
             )?;
         }
         Ok(())
@@ -687,7 +690,7 @@ impl SkuObject {
     }
 }
 
-/// The SKU as stored: the snapshot, with its applied event ids and settled holds given back.
+/// The SKU as stored: the snapshot, with its applied event ids and holds given back.
 fn load_sku(sql: &SqlStorage) -> Option<Sku> {
     let mut sku: Option<Sku> = sql
         .exec("SELECT json FROM state WHERE id = 1", None)
@@ -704,7 +707,7 @@ fn load_sku(sql: &SqlStorage) -> Option<Sku> {
         if let Ok(rows) = sql.exec("SELECT json FROM holds ORDER BY at", None).and_then(|c| c.to_array::<JsonRow>()) {
             for r in rows {
                 if let Ok(h) = serde_json::from_str(&r.json) {
-                    s.restore_settled(h);
+                    s.restore_hold(h);
                 }
             }
         }

@@ -5,9 +5,8 @@
 // reservation with its release.
 //
 //   node benches/edge/breakdown.mjs
-import { startServer, load, request, machine, VARS, fmt } from './lib.mjs';
+import { startServer, load, request, machine, VARS, fmt, stockedSku } from './lib.mjs';
 
-const admin = { authorization: `Bearer ${VARS.ADMIN_TOKEN}` };
 const sf = { authorization: `Bearer ${VARS.STOREFRONT_KEY}` };
 const rows = [];
 const measure = async (name, step) => {
@@ -25,14 +24,7 @@ try {
 }
 const edge = await startServer('lastunit');
 try {
-  const ok = async (p, m, b) => {
-    const r = await fetch(edge.url + p, { method: m, headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify(b) });
-    if (r.status >= 300) throw new Error(`${m} ${p}: ${r.status} ${await r.text()}`);
-  };
-  await ok('/admin/locations/warehouse', 'PUT', { name: 'Warehouse' });
-  await ok('/admin/channels/web', 'PUT', { locations: ['warehouse'] });
-  await ok('/admin/skus/P', 'PUT', { title: 'P', buffer: { mode: 'none' }, max_per_cart: 10 });
-  await ok('/admin/events', 'POST', { event_id: 'stock', type: 'count', sku: 'P', location: 'warehouse', quantity: 1000000 });
+  await stockedSku(edge);
   await measure('lastunit Worker only: GET /v1/health', async (a) => [{ ...(await request(a, `${edge.url}/v1/health`)), label: 'x' }]);
   await measure('lastunit read: GET /v1/availability/P', async (a) => [{ ...(await request(a, `${edge.url}/v1/availability/P`)), label: 'x' }]);
   await measure('lastunit write: POST /v1/reservations (then released)', async (a, w, i) => {

@@ -4,20 +4,13 @@
 //
 //   node benches/edge/holds_cost.mjs
 import http from 'node:http';
-import { startServer, load, request, machine, VARS, fmt } from './lib.mjs';
+import { startServer, load, request, machine, VARS, fmt, stockedSku } from './lib.mjs';
 
 const admin = { authorization: `Bearer ${VARS.ADMIN_TOKEN}` };
 const sf = { authorization: `Bearer ${VARS.STOREFRONT_KEY}` };
 const edge = await startServer('lastunit');
 try {
-  const ok = async (p, m, b) => {
-    const r = await fetch(edge.url + p, { method: m, headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify(b) });
-    if (r.status >= 300) throw new Error(`${m} ${p}: ${r.status} ${await r.text()}`);
-  };
-  await ok('/admin/locations/warehouse', 'PUT', { name: 'Warehouse' });
-  await ok('/admin/channels/web', 'PUT', { locations: ['warehouse'] });
-  await ok('/admin/skus/P', 'PUT', { title: 'P', buffer: { mode: 'none' }, max_per_cart: 10 });
-  await ok('/admin/events', 'POST', { event_id: 'stock', type: 'count', sku: 'P', location: 'warehouse', quantity: 1000000 });
+  await stockedSku(edge);
   console.log(`# one client, reserve + release of one unit, 3 s per step`);
   console.log(`# machine: ${machine()}`);
   console.log('| active holds on the SKU | reserve p50 ms | release p50 ms | reserve p99 ms |');

@@ -4,14 +4,16 @@
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// Shared with the test harness rather than copied.
+import { freePort, sleep } from '../../tests/harness.mjs';
+
+export { freePort, sleep };
 
 /** The bench settings (never the developer's .dev.vars). */
 export const VARS = {
@@ -29,16 +31,18 @@ export const VARS = {
   ALLOWED_ORIGINS: 'https://shop.example',
 };
 
-export function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.unref();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
+/** A SKU `sku` on a `web` channel selling from one `warehouse`, with 1,000,000 units (the most
+ * one SKU may hold), so that reservations never run short during a benchmark. */
+export async function stockedSku(edge, sku = 'P') {
+  const admin = { authorization: `Bearer ${VARS.ADMIN_TOKEN}`, 'content-type': 'application/json' };
+  const ok = async (p, m, b) => {
+    const r = await fetch(edge.url + p, { method: m, headers: admin, body: JSON.stringify(b) });
+    if (r.status >= 300) throw new Error(`${m} ${p}: ${r.status} ${await r.text()}`);
+  };
+  await ok('/admin/locations/warehouse', 'PUT', { name: 'Warehouse' });
+  await ok('/admin/channels/web', 'PUT', { locations: ['warehouse'] });
+  await ok(`/admin/skus/${sku}`, 'PUT', { title: sku, buffer: { mode: 'none' }, max_per_cart: 10 });
+  await ok('/admin/events', 'POST', { event_id: `stock-${sku}`, type: 'count', sku, location: 'warehouse', quantity: 1000000 });
 }
 
 /** One line about the machine, for the record. */

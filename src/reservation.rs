@@ -157,29 +157,33 @@ impl ActiveHolds {
     /// Moves `units` of a hold's placement from one location to another.
     pub fn move_units(&mut self, id: &str, from: &str, to: &str, units: i64) {
         let Some(hold) = self.by_id.get_mut(id) else { return };
-        *add(&mut hold.placed, from) -= units;
-        *add(&mut hold.placed, to) += units;
-        hold.placed.retain(|_, q| *q > 0);
-        *add(&mut self.by_location, from) -= units;
-        *add(&mut self.by_location, to) += units;
+        bump(&mut hold.placed, from, -units);
+        bump(&mut hold.placed, to, units);
+        bump(&mut self.by_location, from, -units);
+        bump(&mut self.by_location, to, units);
     }
 
     fn index(&mut self, hold: &Hold, sign: i64) {
         for (l, q) in &hold.placed {
-            *add(&mut self.by_location, l) += sign * q;
+            bump(&mut self.by_location, l, sign * q);
         }
-        *add(&mut self.by_channel, &hold.channel) += sign * hold.quantity;
-        *add(&mut self.by_cart, &hold.cart_id) += sign * hold.quantity;
+        bump(&mut self.by_channel, &hold.channel, sign * hold.quantity);
+        bump(&mut self.by_cart, &hold.cart_id, sign * hold.quantity);
         self.total += sign * hold.quantity;
         if sign > 0 {
             self.by_expiry.insert((hold.expires_at, hold.id.clone()));
         } else {
             self.by_expiry.remove(&(hold.expires_at, hold.id.clone()));
-            // Forget carts and channels that hold nothing any more, so the maps stay small.
-            for m in [&mut self.by_location, &mut self.by_channel, &mut self.by_cart] {
-                m.retain(|_, q| *q != 0);
-            }
         }
+    }
+}
+
+/// Adds `delta` to `key`, forgetting keys that come to hold nothing so the maps stay small.
+fn bump(map: &mut BTreeMap<String, i64>, key: &str, delta: i64) {
+    let v = add(map, key);
+    *v += delta;
+    if *v == 0 {
+        map.remove(key);
     }
 }
 

@@ -47,6 +47,22 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
+/** Waits until `${url}/v1/health` answers (any status below 500). Throws, with the server's
+ * log, when `alive()` turns false or `timeoutMs` passes. */
+export async function waitForHealth(url, { timeoutMs, alive, log }) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (!alive()) throw new Error(`wrangler dev exited early:\n${log()}`);
+    try {
+      const r = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(2000) });
+      await r.arrayBuffer();
+      if (r.status < 500) return;
+    } catch {}
+    if (Date.now() > until) throw new Error(`${url} did not answer within ${timeoutMs} ms:\n${log()}`);
+    await sleep(200);
+  }
+}
+
 /** A free TCP port on 127.0.0.1. */
 export function freePort() {
   return new Promise((res, rej) => {
@@ -133,19 +149,11 @@ export async function startEdge({ vars = {}, port, stateDir, quiet = !process.en
       child.stderr.on('data', onData);
       const exited = new Promise((r) => child.once('exit', r));
       edge._exited = exited;
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`wrangler dev exited early:\n${out}`);
-        try {
-          const r = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(2000) });
-          await r.arrayBuffer();
-          if (r.status < 500) break;
-        } catch {}
-        if (Date.now() > until) {
-          edge._killGroup('SIGKILL');
-          throw new Error(`edge did not answer on ${url} within ${timeoutMs} ms:\n${out}`);
-        }
-        await sleep(200);
+      try {
+        await waitForHealth(url, { timeoutMs, alive: () => child.exitCode === null && child.signalCode === null, log: () => out });
+      } catch (e) {
+        edge._killGroup('SIGKILL');
+        throw e;
       }
       return edge;
     },

@@ -19,36 +19,35 @@ fn a_duplicated_delivery_changes_nothing() {
 #[test]
 fn a_late_absolute_count_is_ignored() {
     let mut a = sku_with(r#"{}"#);
-    event(&mut a, "shopify", &format!(r#"{{"event_id":"c2","type":"count","location":"main-st","quantity":7,"occurred_at":"{}"}}"#, minutes(5)), minutes(5));
-    let late = format!(r#"{{"event_id":"c1","type":"count","location":"main-st","quantity":9,"occurred_at":"{}"}}"#, minutes(1));
-    assert_eq!(event(&mut a, "shopify", &late, minutes(6)), Applied::Stale);
+    count(&mut a, "shopify", "c2", "main-st", 7, minutes(5), minutes(5));
+    assert_eq!(count(&mut a, "shopify", "c1", "main-st", 9, minutes(1), minutes(6)), Applied::Stale);
     assert_eq!(a.on_hand_at("main-st"), 7);
 }
 
 #[test]
 fn a_count_that_has_not_seen_the_web_order_does_not_resurrect_it() {
     let mut a = sku_with(r#"{}"#);
-    event(&mut a, "square", &format!(r#"{{"event_id":"c0","type":"count","location":"main-st","quantity":1,"occurred_at":"{}"}}"#, minutes(-5)), minutes(-5));
+    count(&mut a, "square", "c0", "main-st", 1, minutes(-5), minutes(-5));
     a.reserve(&hold("r1", "web", 1, minutes(10)), minutes(0)).unwrap();
     a.commit("r1", "o-1", minutes(1)).unwrap();
     assert_eq!(avail(&a, "web"), 0);
     // Square, not yet told of the web order, reports the shelf as it knows it.
-    event(&mut a, "square", &format!(r#"{{"event_id":"c1","type":"count","location":"main-st","quantity":1,"occurred_at":"{}"}}"#, minutes(2)), minutes(2));
+    count(&mut a, "square", "c1", "main-st", 1, minutes(2), minutes(2));
     assert_eq!(avail(&a, "web"), 0, "the edge sale is counted once");
     assert_eq!(avail(&a, "store"), 0);
     // Once the order reached Square, its count agrees.
-    event(&mut a, "square", &format!(r#"{{"event_id":"c2","type":"count","location":"main-st","quantity":0,"occurred_at":"{}"}}"#, minutes(30)), minutes(30));
+    count(&mut a, "square", "c2", "main-st", 0, minutes(30), minutes(30));
     assert_eq!(a.on_hand_at("main-st"), 0);
 }
 
 #[test]
 fn a_count_taken_before_the_web_order_but_delivered_after_it() {
     let mut a = sku_with(r#"{}"#);
-    event(&mut a, "square", &format!(r#"{{"event_id":"c0","type":"count","location":"main-st","quantity":3,"occurred_at":"{}"}}"#, minutes(-5)), minutes(-5));
+    count(&mut a, "square", "c0", "main-st", 3, minutes(-5), minutes(-5));
     a.reserve(&hold("r1", "web", 1, minutes(10)), minutes(0)).unwrap();
     a.commit("r1", "o-1", minutes(1)).unwrap();
     // A register sale at 10:00:30 made the PoS count 2; the count arrives at 10:02.
-    event(&mut a, "square", &format!(r#"{{"event_id":"c1","type":"count","location":"main-st","quantity":2,"occurred_at":"{}"}}"#, T0.plus(30_000)), minutes(2));
+    count(&mut a, "square", "c1", "main-st", 2, T0.plus(30_000), minutes(2));
     assert_eq!(a.on_hand_at("main-st"), 1, "3 - register sale - web order");
 }
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
 // Shared with the test harness rather than copied.
-import { freePort, sleep } from '../../tests/harness.mjs';
+import { freePort, sleep, waitForHealth } from '../../tests/harness.mjs';
 
 export { freePort, sleep };
 
@@ -96,19 +96,11 @@ export async function startServer(kind, { logLevel = 'warn' } = {}) {
     } catch {}
   };
   process.on('exit', () => kill('SIGKILL'));
-  const until = Date.now() + 90000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`wrangler exited:\n${out}`);
-    try {
-      const r = await fetch(`${url}/v1/health`, { signal: AbortSignal.timeout(2000) });
-      await r.arrayBuffer();
-      if (r.status < 500) break;
-    } catch {}
-    if (Date.now() > until) {
-      kill('SIGKILL');
-      throw new Error(`${kind} did not start:\n${out}`);
-    }
-    await sleep(200);
+  try {
+    await waitForHealth(url, { timeoutMs: 90000, alive: () => child.exitCode === null, log: () => `${kind}: ${out}` });
+  } catch (e) {
+    kill('SIGKILL');
+    throw e;
   }
   return {
     url,

@@ -521,37 +521,33 @@ impl SkuObject {
     }
 
     async fn commit(&self, req: &mut Request) -> Result<Response> {
-        let r: WithNow<CommitReq> = match body(req).await {
-            Ok(r) => r,
-            Err(e) => return http::bad_json(e),
-        };
-        let now = r.now();
-        let Some((result, changed)) = self.mutate(now, |s, _| (s.commit(&r.inner.id, &r.inner.order_id, now), false))? else {
-            return unknown_sku();
-        };
-        if changed {
-            self.soon(now).await?;
-        }
-        match result {
-            Ok(_) => json(200, &json!({"status": "committed"})),
-            Err(e) => engine_error(&e),
-        }
+        self.settle_hold(req, "committed", |s, r: &CommitReq, now| s.commit(&r.id, &r.order_id, now)).await
     }
 
     async fn release(&self, req: &mut Request) -> Result<Response> {
-        let r: WithNow<ReleaseReq> = match body(req).await {
+        self.settle_hold(req, "released", |s, r: &ReleaseReq, now| s.release(&r.id, now)).await
+    }
+
+    /// Commit and release: one engine call on a hold, answered `{"status": <status>}`.
+    async fn settle_hold<B: serde::de::DeserializeOwned>(
+        &self,
+        req: &mut Request,
+        status: &str,
+        op: impl FnOnce(&mut Sku, &B, Timestamp) -> std::result::Result<lastunit::Hold, lastunit::Error>,
+    ) -> Result<Response> {
+        let r: WithNow<B> = match body(req).await {
             Ok(r) => r,
             Err(e) => return http::bad_json(e),
         };
         let now = r.now();
-        let Some((result, changed)) = self.mutate(now, |s, _| (s.release(&r.inner.id, now), false))? else {
+        let Some((result, changed)) = self.mutate(now, |s, _| (op(s, &r.inner, now), false))? else {
             return unknown_sku();
         };
         if changed {
             self.soon(now).await?;
         }
         match result {
-            Ok(_) => json(200, &json!({"status": "released"})),
+            Ok(_) => json(200, &json!({"status": status})),
             Err(e) => engine_error(&e),
         }
     }

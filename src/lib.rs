@@ -39,7 +39,7 @@ pub use availability::{Availability, Status};
 pub use catalog::{BufferPolicy, ChannelConfig, LocationConfig, SkuConfig, Topology};
 pub use error::Error;
 pub use event::{EventBody, Movement, Source, StockEvent};
-pub use reservation::{Hold, HoldRequest, HoldState};
+pub use reservation::{Hold, HoldRequest, HoldState, ReservationLine, ReservationRequest};
 pub use sku::{Applied, LedgerEntry, Sku};
 pub use summary::{DashboardRow, SkuSummary};
 pub use time::Timestamp;

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{durable_object, wasm_bindgen, DurableObject, Env, Method, Request, Response, Result, SqlStorage, State};
 
-use lastunit::Timestamp;
+use lastunit::{ReservationLine, Timestamp};
 
 use crate::http::{self, json, json_text};
 use crate::internal::{self, body, call_json, sku_stub};
@@ -23,20 +23,13 @@ pub struct CartObject {
     sql: SqlStorage,
 }
 
-/// One line of a reservation.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Line {
-    pub sku: String,
-    pub quantity: i64,
-}
-
 /// What the coordinator is asked to hold.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Intent {
     pub id: String,
     pub cart_id: String,
     pub channel: String,
-    pub lines: Vec<Line>,
+    pub lines: Vec<ReservationLine>,
     pub expires_at: Timestamp,
 }
 
@@ -115,7 +108,7 @@ impl CartObject {
         let text = serde_json::to_string(&intent).map_err(|e| worker::Error::RustError(e.to_string()))?;
         self.sql.exec("INSERT OR REPLACE INTO cart(id, json) VALUES (1, ?)", vec![text.into()])?;
 
-        let mut taken: Vec<&Line> = Vec::new();
+        let mut taken: Vec<&ReservationLine> = Vec::new();
         let mut refusal: Option<(u16, Value)> = None;
         for line in &intent.lines {
             let stub = sku_stub(&self.env, &line.sku)?;

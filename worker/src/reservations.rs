@@ -7,7 +7,9 @@ use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
 
 use crate::auth::{require, Role};
-use crate::cart::{Intent, Line};
+use lastunit::{ReservationLine, ReservationRequest};
+
+use crate::cart::Intent;
 use crate::http::{self, engine_error};
 use crate::ids::{self, Home};
 use crate::internal::{self, body, call, cart_stub, setting, sku_stub};
@@ -16,26 +18,6 @@ use crate::internal::{self, body, call, cart_stub, setting, sku_stub};
 const MAX_LINES: usize = 100;
 /// Longest `Idempotency-Key`.
 const MAX_KEY: usize = 255;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CreateBody {
-    #[serde(default)]
-    cart_id: String,
-    #[serde(default = "default_channel")]
-    channel: String,
-    #[serde(default = "default_ttl")]
-    ttl_seconds: i64,
-    lines: Vec<Line>,
-}
-
-fn default_channel() -> String {
-    "web".into()
-}
-
-fn default_ttl() -> i64 {
-    600
-}
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -49,7 +31,7 @@ pub async fn create(mut req: Request, env: Env) -> Result<Response> {
         return Ok(resp);
     }
     let key = req.headers().get("idempotency-key")?;
-    let b: CreateBody = match body(&mut req).await {
+    let b: ReservationRequest = match body(&mut req).await {
         Ok(b) => b,
         Err(e) => return http::bad_json(e),
     };
@@ -71,7 +53,7 @@ pub async fn create(mut req: Request, env: Env) -> Result<Response> {
         }
         *merged.entry(l.sku.clone()).or_default() = merged.get(&l.sku).copied().unwrap_or(0).saturating_add(l.quantity);
     }
-    let lines: Vec<Line> = order.iter().map(|s| Line { sku: s.clone(), quantity: merged[s] }).collect();
+    let lines: Vec<ReservationLine> = order.iter().map(|s| ReservationLine { sku: s.clone(), quantity: merged[s] }).collect();
     let random = match key.as_deref().map(str::trim) {
         Some(k) if !k.is_empty() && k.len() <= MAX_KEY => {
             // Keyed by the server's two secrets: nobody holding only the public storefront key

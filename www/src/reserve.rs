@@ -3,6 +3,7 @@
 
 use gloo_timers::callback::Interval;
 use js_sys::{Array, Object, JSON};
+use lastunit::{ReservationLine, ReservationRequest};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::app::{dispatch, Config, FeedKey, Msg};
@@ -189,15 +190,18 @@ pub async fn reserve(cfg: Config, sku: String, quantity: f64, channel: String, c
         return Err(error("no_storefront_key", "set data-lastunit-key on the script tag or call lastunit.configure({key})", 0));
     };
     let ttl = if ttl.is_finite() { ttl.clamp(1.0, 3600.0).floor() } else { 600.0 };
-    let line = Object::new();
-    net::set(&line, "sku", &JsValue::from_str(&sku));
-    net::set(&line, "quantity", &JsValue::from_f64(quantity));
-    let request = Object::new();
-    net::set(&request, "cart_id", &JsValue::from_str(&cart));
-    net::set(&request, "channel", &JsValue::from_str(&channel));
-    net::set(&request, "ttl_seconds", &JsValue::from_f64(ttl));
-    net::set(&request, "lines", &Array::of1(&line));
-    let body = JSON::stringify(&request).ok().and_then(|s| s.as_string()).unwrap_or_default();
+    // The engine's own wire type, the one the edge reads.
+    let request = ReservationRequest {
+        cart_id: cart,
+        channel: channel.clone(),
+        ttl_seconds: ttl as i64,
+        lines: vec![ReservationLine { sku: sku.clone(), quantity: quantity as i64 }],
+    };
+    let body = serde_wasm_bindgen::to_value(&request)
+        .ok()
+        .and_then(|v| JSON::stringify(&v).ok())
+        .and_then(|s| s.as_string())
+        .unwrap_or_default();
     let mut url = cfg.endpoint.clone();
     url.push_str("/v1/reservations");
     let sent = js_sys::Date::now();

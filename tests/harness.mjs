@@ -132,6 +132,18 @@ export async function startEdge({ vars = {}, port, stateDir, quiet = !process.en
       }
     },
     async start() {
+      // wrangler picks more ports of its own for workerd; another process can take one between
+      // its check and the bind. That race is not the edge's fault: try again on it, twice.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await edge._startOnce();
+        } catch (e) {
+          if (attempt >= 3 || !/Address already in use/.test(out)) throw e;
+          await edge._exited;
+        }
+      }
+    },
+    async _startOnce() {
       const inspector = await freePort();
       out = '';
       child = spawn(

@@ -3,7 +3,7 @@
 #               on http://127.0.0.1:$(PORT) with state in $(STATE_DIR); SEED_DEMO=1 seeds a demo.
 #   make test   installs what is missing and runs every suite (engine native and wasm, worker
 #               e2e, browser, reliability).
-#   make bench  engine benchmarks, then every scripts/bench-*.sh hook.
+#   make bench  every benchmark (engine native and Wasm, widget size, edge); writes BENCHMARKS.md.
 
 PORT ?= 8787
 STATE_DIR ?= .wrangler/state
@@ -63,8 +63,7 @@ test: build
 	echo "==== all suites passed"
 
 bench: build
-	cargo bench
-	@for s in scripts/bench-*.sh; do [ -x "$$s" ] || continue; echo "== $$s"; "$$s"; done
+	scripts/bench.sh
 
 clean-state:
 	rm -rf $(STATE_DIR)

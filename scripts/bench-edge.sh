@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Edge benchmarks (called by `make bench`): hot-SKU reservations against a bare Durable Object
+# Edge benchmarks (run by scripts/bench.sh, i.e. `make bench`): hot-SKU reservations against a bare Durable Object
 # (plus where the time goes, and the cost of piled-up holds),
 # propagation to 500 live subscribers, catalog scale over 10,000 SKUs. Each starts its own local
 # edge (wrangler dev → workerd) from a copy of worker/build, and prints a Markdown table.

@@ -338,13 +338,96 @@ fn channel(text: &str, summaries: &[SkuSummary]) -> Option<String> {
 
 /// Words that never identify a product.
 const STOP: &[&str] = &[
-    "the", "and", "for", "with", "what", "which", "who", "how", "many", "much", "are", "is", "was", "will", "does", "did",
-    "our", "any", "all", "per", "day", "days", "week", "weeks", "month", "supply", "stock", "stocks", "product",
-    "products", "item", "items", "sku", "skus", "online", "store", "web", "channel", "channels", "sell", "sold", "sale",
-    "sales", "left", "risk", "out", "low", "in", "on", "of", "a", "an", "to", "at", "by", "it", "its", "this", "that",
-    "next", "have", "has", "we", "do", "be", "there", "now", "rate", "rates", "return", "returns", "velocity", "incoming",
-    "cart", "carts", "held", "when", "units", "unit", "left", "fast", "long", "last", "than", "from", "size", "colour",
-    "color", "shop", "marketplace",
+    "the",
+    "and",
+    "for",
+    "with",
+    "what",
+    "which",
+    "who",
+    "how",
+    "many",
+    "much",
+    "are",
+    "is",
+    "was",
+    "will",
+    "does",
+    "did",
+    "our",
+    "any",
+    "all",
+    "per",
+    "day",
+    "days",
+    "week",
+    "weeks",
+    "month",
+    "supply",
+    "stock",
+    "stocks",
+    "product",
+    "products",
+    "item",
+    "items",
+    "sku",
+    "skus",
+    "online",
+    "store",
+    "web",
+    "channel",
+    "channels",
+    "sell",
+    "sold",
+    "sale",
+    "sales",
+    "left",
+    "risk",
+    "out",
+    "low",
+    "in",
+    "on",
+    "of",
+    "a",
+    "an",
+    "to",
+    "at",
+    "by",
+    "it",
+    "its",
+    "this",
+    "that",
+    "next",
+    "have",
+    "has",
+    "we",
+    "do",
+    "be",
+    "there",
+    "now",
+    "rate",
+    "rates",
+    "return",
+    "returns",
+    "velocity",
+    "incoming",
+    "cart",
+    "carts",
+    "held",
+    "when",
+    "units",
+    "unit",
+    "left",
+    "fast",
+    "long",
+    "last",
+    "than",
+    "from",
+    "size",
+    "colour",
+    "color",
+    "shop",
+    "marketplace",
 ];
 
 fn words_of(s: &str) -> Vec<String> {
@@ -362,13 +445,18 @@ fn products(question: &str, text: &str, summaries: &[SkuSummary]) -> Vec<usize> 
         .map(|t| t.trim_matches(|c| c == '.' || c == '-').to_ascii_lowercase())
         .filter(|t| !t.is_empty())
         .collect();
-    let by_id: Vec<usize> =
-        summaries.iter().enumerate().filter(|(_, s)| tokens.contains(&s.sku.to_ascii_lowercase())).map(|(i, _)| i).collect();
+    let by_id: Vec<usize> = summaries
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| tokens.contains(&s.sku.to_ascii_lowercase()))
+        .map(|(i, _)| i)
+        .collect();
     if !by_id.is_empty() {
         return by_id;
     }
     let asked: BTreeSet<String> = words_of(text).into_iter().collect();
-    let significant = |w: &String| w.len() >= 3 && !STOP.contains(&w.as_str()) && !w.chars().all(|c| c.is_ascii_digit());
+    let significant =
+        |w: &String| w.len() >= 3 && !STOP.contains(&w.as_str()) && !w.chars().all(|c| c.is_ascii_digit());
     let mut best = 0;
     let mut found = Vec::new();
     for (i, s) in summaries.iter().enumerate() {
@@ -404,7 +492,13 @@ fn name(s: &SkuSummary) -> String {
 
 /// `1`, `2.5`, `0.14`: at most two significant decimals, no trailing zeros.
 fn num(x: f64) -> String {
-    let digits = if x.abs() >= 10.0 { 0 } else if x.abs() >= 1.0 { 1 } else { 2 };
+    let digits = if x.abs() >= 10.0 {
+        0
+    } else if x.abs() >= 1.0 {
+        1
+    } else {
+        2
+    };
     let s = format!("{x:.digits$}");
     if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -476,7 +570,13 @@ fn sellable_on(s: &SkuSummary, channel: Option<&str>) -> i64 {
 
 // ---- one function per intent -----------------------------------------------------------------
 
-fn stockout(all: &[SkuSummary], named: &[&SkuSummary], channel: Option<&str>, days: Option<f64>, now: Timestamp) -> (String, Vec<String>) {
+fn stockout(
+    all: &[SkuSummary],
+    named: &[&SkuSummary],
+    channel: Option<&str>,
+    days: Option<f64>,
+    now: Timestamp,
+) -> (String, Vec<String>) {
     let horizon = days.unwrap_or(DEFAULT_HORIZON_DAYS);
     let within = format!("within {}", days_word(horizon));
     if !named.is_empty() {
@@ -486,7 +586,12 @@ fn stockout(all: &[SkuSummary], named: &[&SkuSummary], channel: Option<&str>, da
                 Some(t) if t <= now => format!("{} is out of stock{} now", name(s), on(channel)),
                 Some(t) => {
                     let verdict = if risk(Some(t), now, horizon) == Risk::AtRisk { "at risk" } else { "not at risk" };
-                    format!("{} runs out{} {} at the current pace: {verdict} {within}", name(s), on(channel), when(t, now))
+                    format!(
+                        "{} runs out{} {} at the current pace: {verdict} {within}",
+                        name(s),
+                        on(channel),
+                        when(t, now)
+                    )
                 }
                 None => format!("{} is not projected to run out{}: it has not been selling", name(s), on(channel)),
             })
@@ -495,7 +600,9 @@ fn stockout(all: &[SkuSummary], named: &[&SkuSummary], channel: Option<&str>, da
     }
     let mut at_risk: Vec<(Timestamp, &SkuSummary)> = all
         .iter()
-        .filter_map(|s| s.projected_stockout(now, channel).filter(|t| risk(Some(*t), now, horizon) == Risk::AtRisk).map(|t| (t, s)))
+        .filter_map(|s| {
+            s.projected_stockout(now, channel).filter(|t| risk(Some(*t), now, horizon) == Risk::AtRisk).map(|t| (t, s))
+        })
         .collect();
     at_risk.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.sku.cmp(&b.1.sku)));
     let place = match channel {
@@ -512,7 +619,11 @@ fn stockout(all: &[SkuSummary], named: &[&SkuSummary], channel: Option<&str>, da
     let n = at_risk.len();
     let verb = if n == 1 { "is" } else { "are" };
     (
-        format!("{} {verb} at risk of running out{place} {within}: {}.", plural(n, "product", "products"), list(&items)),
+        format!(
+            "{} {verb} at risk of running out{place} {within}: {}.",
+            plural(n, "product", "products"),
+            list(&items)
+        ),
         at_risk.iter().map(|(_, s)| s.sku.clone()).collect(),
     )
 }
@@ -545,7 +656,10 @@ fn days_of_supply(all: &[SkuSummary], named: &[&SkuSummary], now: Timestamp) -> 
     selling.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.sku.cmp(&b.1.sku)));
     selling.truncate(5);
     if selling.is_empty() {
-        return ("No product has been selling, so days of supply are open-ended for all of them.".to_string(), Vec::new());
+        return (
+            "No product has been selling, so days of supply are open-ended for all of them.".to_string(),
+            Vec::new(),
+        );
     }
     let items: Vec<String> = selling.iter().map(|(d, s)| format!("{} {}", name(s), days_word(*d))).collect();
     (
@@ -565,13 +679,21 @@ fn incoming(all: &[SkuSummary], named: &[&SkuSummary], days: Option<f64>, now: T
     lines.sort_by(|a, b| a.1.expected_at.cmp(&b.1.expected_at).then_with(|| a.0.sku.cmp(&b.0.sku)));
     let period = days.map(|d| format!(" within {}", days_word(d))).unwrap_or_default();
     if lines.is_empty() {
-        let what = if named.is_empty() { "any product".to_string() } else { list(&named.iter().map(|s| name(s)).collect::<Vec<_>>()) };
+        let what = if named.is_empty() {
+            "any product".to_string()
+        } else {
+            list(&named.iter().map(|s| name(s)).collect::<Vec<_>>())
+        };
         return (format!("Nothing is on order for {what}{period}."), ids(named));
     }
     let items: Vec<String> = lines
         .iter()
         .map(|(s, l)| {
-            let due = if l.expected_at <= now { format!("due since {} (late)", date(l.expected_at)) } else { when(l.expected_at, now) };
+            let due = if l.expected_at <= now {
+                format!("due since {} (late)", date(l.expected_at))
+            } else {
+                when(l.expected_at, now)
+            };
             format!("{} of {} on {} at {} {due}", l.quantity, name(s), l.po_id, l.location)
         })
         .collect();
@@ -619,7 +741,11 @@ fn low_stock(all: &[SkuSummary], named: &[&SkuSummary], channel: Option<&str>) -
                 } else {
                     format!("not low (threshold {})", s.low_stock_threshold)
                 };
-                format!("{} has {}{where_}: {verdict}", name(s), plural(n.max(0) as usize, "sellable unit", "sellable units"))
+                format!(
+                    "{} has {}{where_}: {verdict}",
+                    name(s),
+                    plural(n.max(0) as usize, "sellable unit", "sellable units")
+                )
             })
             .collect();
         return (format!("{}.", parts.join("; ")), ids(named));
@@ -627,7 +753,10 @@ fn low_stock(all: &[SkuSummary], named: &[&SkuSummary], channel: Option<&str>) -
     let mut low: Vec<&SkuSummary> = all.iter().filter(|s| level(s) <= i64::from(s.low_stock_threshold)).collect();
     low.sort_by(|a, b| level(a).cmp(&level(b)).then_with(|| a.sku.cmp(&b.sku)));
     if low.is_empty() {
-        return (format!("No product is low on stock{where_}: every one is above its low-stock threshold."), Vec::new());
+        return (
+            format!("No product is low on stock{where_}: every one is above its low-stock threshold."),
+            Vec::new(),
+        );
     }
     let out = low.iter().filter(|s| level(s) <= 0).count();
     let items: Vec<String> = low.iter().map(|s| describe(s)).collect();
@@ -661,10 +790,22 @@ fn returns(all: &[SkuSummary], named: &[&SkuSummary], channel: Option<&str>) -> 
                     .returns
                     .iter()
                     .filter(|(c, _)| channel.is_none_or(|w| w == c.as_str()))
-                    .map(|(c, r)| format!("{c} {} ({} of {} sold{})", pct(r.rate), r.returned, r.sold, reasons(&r.top_reasons(3))))
+                    .map(|(c, r)| {
+                        format!("{c} {} ({} of {} sold{})", pct(r.rate), r.returned, r.sold, reasons(&r.top_reasons(3)))
+                    })
                     .collect();
-                let flags: Vec<String> =
-                    s.return_flags().iter().map(|f| format!("{} returns stand out ({} against the store's {})", capitalise(&f.channel), pct(f.rate), pct(f.store_rate))).collect();
+                let flags: Vec<String> = s
+                    .return_flags()
+                    .iter()
+                    .map(|f| {
+                        format!(
+                            "{} returns stand out ({} against the store's {})",
+                            capitalise(&f.channel),
+                            pct(f.rate),
+                            pct(f.store_rate)
+                        )
+                    })
+                    .collect();
                 let mut t = if by.is_empty() {
                     format!("{} has no sales or returns recorded{}", name(s), on(channel))
                 } else {
@@ -698,7 +839,17 @@ fn returns(all: &[SkuSummary], named: &[&SkuSummary], channel: Option<&str>) -> 
                 continue;
             }
             let top = f.top_reasons.first().map(|(r, _)| format!(", mostly {r}")).unwrap_or_default();
-            flagged.push((f.rate, s, format!("{} with {} {} against the store's {}{top}", name(s), f.channel, pct(f.rate), pct(f.store_rate))));
+            flagged.push((
+                f.rate,
+                s,
+                format!(
+                    "{} with {} {} against the store's {}{top}",
+                    name(s),
+                    f.channel,
+                    pct(f.rate),
+                    pct(f.store_rate)
+                ),
+            ));
         }
     }
     flagged.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.sku.cmp(&b.1.sku)));
@@ -712,7 +863,12 @@ fn returns(all: &[SkuSummary], named: &[&SkuSummary], channel: Option<&str>) -> 
         text.push_str(&format!(" No product's {which} returns stand out against the store's."));
     } else {
         let items: Vec<String> = flagged.iter().map(|(_, _, t)| t.clone()).collect();
-        text.push_str(&format!(" {} returns stand out for {}: {}.", capitalise(which), plural(flagged.len(), "product", "products"), list(&items)));
+        text.push_str(&format!(
+            " {} returns stand out for {}: {}.",
+            capitalise(which),
+            plural(flagged.len(), "product", "products"),
+            list(&items)
+        ));
     }
     let mut skus = Vec::new();
     for (_, s, _) in &flagged {
@@ -736,7 +892,11 @@ fn holds(all: &[SkuSummary], named: &[&SkuSummary]) -> (String, Vec<String>) {
     let mut held: Vec<&SkuSummary> = scope.iter().copied().filter(|s| s.reserved > 0).collect();
     held.sort_by(|a, b| b.reserved.cmp(&a.reserved).then_with(|| a.sku.cmp(&b.sku)));
     if held.is_empty() {
-        let what = if named.is_empty() { String::new() } else { format!(" of {}", list(&named.iter().map(|s| name(s)).collect::<Vec<_>>())) };
+        let what = if named.is_empty() {
+            String::new()
+        } else {
+            format!(" of {}", list(&named.iter().map(|s| name(s)).collect::<Vec<_>>()))
+        };
         return (format!("Nothing{what} is held in carts right now."), ids(named));
     }
     let units: i64 = held.iter().map(|s| s.reserved).sum();
@@ -759,8 +919,11 @@ fn velocity(all: &[SkuSummary], named: &[&SkuSummary], channel: Option<&str>, no
         let parts: Vec<String> = named
             .iter()
             .map(|s| {
-                let per: Vec<(String, f64)> =
-                    s.velocity_per_day(now).into_iter().filter(|(c, v)| *v > 0.0 && channel.is_none_or(|w| w == c)).collect();
+                let per: Vec<(String, f64)> = s
+                    .velocity_per_day(now)
+                    .into_iter()
+                    .filter(|(c, v)| *v > 0.0 && channel.is_none_or(|w| w == c))
+                    .collect();
                 if per.is_empty() {
                     return format!("{} has no recent sales{}", name(s), on(channel));
                 }
@@ -785,7 +948,10 @@ fn velocity(all: &[SkuSummary], named: &[&SkuSummary], channel: Option<&str>, no
         return (format!("No product has recent sales{}.", on(channel)), Vec::new());
     }
     let items: Vec<String> = top.iter().map(|(v, s)| format!("{} {} a day", name(s), num(*v))).collect();
-    (format!("Fastest sellers{}: {}. Name a product for its pace per channel.", on(channel), list(&items)), top.iter().map(|(_, s)| s.sku.clone()).collect())
+    (
+        format!("Fastest sellers{}: {}. Name a product for its pace per channel.", on(channel), list(&items)),
+        top.iter().map(|(_, s)| s.sku.clone()).collect(),
+    )
 }
 
 #[cfg(test)]
@@ -824,19 +990,28 @@ mod tests {
     /// store/web/marketplace 50/30/20).
     fn sku(id: &str, title: &str, stock: i64, per_day: f64) -> Sku {
         let start = now().plus(-28 * DAY);
-        let config = SkuConfig { title: title.into(), buffer: BufferPolicy::Fixed { units: 1 }, ..SkuConfig::default() };
+        let config =
+            SkuConfig { title: title.into(), buffer: BufferPolicy::Fixed { units: 1 }, ..SkuConfig::default() };
         let mut s = Sku::new(id, config, topology(), start).unwrap();
         let mut n = 0;
-        let e = event(id, &mut n, serde_json::json!({"type":"receive","location":"warehouse","quantity":100000}), start);
+        let e =
+            event(id, &mut n, serde_json::json!({"type":"receive","location":"warehouse","quantity":100000}), start);
         s.apply(&e, start).unwrap();
         if per_day > 0.0 {
             let step = (DAY as f64 / per_day) as i64;
             let mut t = start.plus(step / 2);
             let mut i = 0;
             while t < now() {
-                let channel = ["store", "web", "store", "marketplace", "store", "web", "store", "store", "web", "marketplace"][i % 10];
+                let channel =
+                    ["store", "web", "store", "marketplace", "store", "web", "store", "store", "web", "marketplace"]
+                        [i % 10];
                 let loc = if channel == "store" { "main-st" } else { "warehouse" };
-                let e = event(id, &mut n, serde_json::json!({"type":"sale","location":loc,"quantity":1,"channel":channel}), t);
+                let e = event(
+                    id,
+                    &mut n,
+                    serde_json::json!({"type":"sale","location":loc,"quantity":1,"channel":channel}),
+                    t,
+                );
                 s.apply(&e, t).unwrap();
                 t = t.plus(step);
                 i += 1;
@@ -850,24 +1025,59 @@ mod tests {
     fn catalog() -> Vec<SkuSummary> {
         let mut shirt = sku("linen-shirt-m", "Linen shirt, M", 20, 10.0);
         shirt
-            .expect(IncomingLine { po_id: "PO-17".into(), location: "warehouse".into(), quantity: 24, expected_at: now().plus(5 * DAY) }, now())
+            .expect(
+                IncomingLine {
+                    po_id: "PO-17".into(),
+                    location: "warehouse".into(),
+                    quantity: 24,
+                    expected_at: now().plus(5 * DAY),
+                },
+                now(),
+            )
             .unwrap();
         let mut socks = sku("wool-socks", "Wool socks", 2, 3.0);
         let mut n = 100;
         for i in 0..5 {
-            let e = event("wool-socks", &mut n, serde_json::json!({"type":"return","location":"warehouse","quantity":1,"channel":"web","origin_channel":"web","reason": if i < 4 {"wrong size"} else {"damaged"}}), now());
+            let e = event(
+                "wool-socks",
+                &mut n,
+                serde_json::json!({"type":"return","location":"warehouse","quantity":1,"channel":"web","origin_channel":"web","reason": if i < 4 {"wrong size"} else {"damaged"}}),
+                now(),
+            );
             socks.apply(&e, now()).unwrap();
         }
-        let e = event("wool-socks", &mut n, serde_json::json!({"type":"count","location":"warehouse","quantity":2}), now().plus(1));
+        let e = event(
+            "wool-socks",
+            &mut n,
+            serde_json::json!({"type":"count","location":"warehouse","quantity":2}),
+            now().plus(1),
+        );
         socks.apply(&e, now().plus(1)).unwrap();
         let mut scarf = sku("silk-scarf", "Silk scarf", 9, 2.0 / 7.0);
         scarf
-            .reserve(&HoldRequest { id: "h1".into(), cart_id: "c1".into(), channel: "web".into(), quantity: 2, expires_at: now().plus(10 * MINUTE) }, now())
+            .reserve(
+                &HoldRequest {
+                    id: "h1".into(),
+                    cart_id: "c1".into(),
+                    channel: "web".into(),
+                    quantity: 2,
+                    expires_at: now().plus(10 * MINUTE),
+                },
+                now(),
+            )
             .unwrap();
         let tote = sku("canvas-tote", "Canvas tote", 40, 0.0);
         let mut tee = sku("tee-black-l", "Black tee, L", 300, 10.0);
-        tee.expect(IncomingLine { po_id: "PO-18".into(), location: "main-st".into(), quantity: 50, expected_at: now().plus(20 * DAY) }, now())
-            .unwrap();
+        tee.expect(
+            IncomingLine {
+                po_id: "PO-18".into(),
+                location: "main-st".into(),
+                quantity: 50,
+                expected_at: now().plus(20 * DAY),
+            },
+            now(),
+        )
+        .unwrap();
         let _ = HOUR;
         vec![shirt.summary(), socks.summary(), scarf.summary(), tote.summary(), tee.summary()]
     }
@@ -943,7 +1153,11 @@ mod tests {
 
     #[test]
     fn days_of_supply_by_id_or_title() {
-        for q in ["how many days of supply for linen-shirt-m", "Days of supply linen shirt", "how long will the linen shirt last?"] {
+        for q in [
+            "how many days of supply for linen-shirt-m",
+            "Days of supply linen shirt",
+            "how long will the linen shirt last?",
+        ] {
             let a = ask(q);
             assert_eq!(a.skus, ["linen-shirt-m"], "{q}");
             assert!(a.answer.contains("days of supply") && a.answer.contains("Linen shirt, M"), "{q}: {}", a.answer);
@@ -1022,7 +1236,19 @@ mod tests {
     #[test]
     fn never_panics_on_odd_input() {
         let c = catalog();
-        for q in ["3é days", "ñ", "🙂 stockout in 2🙂", "-", "days days days of", "in 0 days at risk", "in -3 days at risk", "a", "x".repeat(500).as_str(), "LINEN-SHIRT-M.", "return return return"] {
+        for q in [
+            "3é days",
+            "ñ",
+            "🙂 stockout in 2🙂",
+            "-",
+            "days days days of",
+            "in 0 days at risk",
+            "in -3 days at risk",
+            "a",
+            "x".repeat(500).as_str(),
+            "LINEN-SHIRT-M.",
+            "return return return",
+        ] {
             let a = answer(q, &c, now());
             assert!(!a.answer.is_empty(), "{q}");
         }

@@ -27,7 +27,12 @@ impl Workload {
             let locs = locations.iter().skip(i).step_by(1 + i % 3).cloned().collect();
             t.put_channel(c, &ChannelConfig { locations: locs }).expect("known locations");
         }
-        let config = SkuConfig { title: "Bench".into(), buffer: BufferPolicy::Fixed { units: 2 }, max_per_cart: 1_000, ..SkuConfig::default() };
+        let config = SkuConfig {
+            title: "Bench".into(),
+            buffer: BufferPolicy::Fixed { units: 2 },
+            max_per_cart: 1_000,
+            ..SkuConfig::default()
+        };
         let sku = Sku::new("A", config, t, now).expect("valid config");
         let mut w = Workload { sku, now, next: 0 };
         // Enough stock that no benchmark run sells out (ten receivings per location).
@@ -46,13 +51,26 @@ impl Workload {
 
     fn event(&mut self, kind: &str, location: &str, quantity: i64) -> StockEvent {
         self.next += 1;
-        let body = EventBody { event_id: format!("e{}", self.next), kind: kind.into(), sku: "A".into(), location: location.into(), quantity, ..EventBody::default() };
+        let body = EventBody {
+            event_id: format!("e{}", self.next),
+            kind: kind.into(),
+            sku: "A".into(),
+            location: location.into(),
+            quantity,
+            ..EventBody::default()
+        };
         body.check("bench", self.now).expect("valid")
     }
 
     fn hold_request(&mut self) -> HoldRequest {
         self.next += 1;
-        HoldRequest { id: format!("h{}", self.next), cart_id: format!("c{}", self.next), channel: "web".into(), quantity: 1, expires_at: self.now.plus(600_000) }
+        HoldRequest {
+            id: format!("h{}", self.next),
+            cart_id: format!("c{}", self.next),
+            channel: "web".into(),
+            quantity: 1,
+            expires_at: self.now.plus(600_000),
+        }
     }
 
     /// `n` events applied (alternating a sale and a receiving, so stock stays level), each

@@ -29,7 +29,12 @@ pub struct BufferModel {
 
 impl Default for BufferModel {
     fn default() -> Self {
-        BufferModel { shelf_to_register_ms: 50 * MINUTE, checkout_hold_ms: 10 * MINUTE, sync_latency_ms: 2 * SECOND, target: 0.01 }
+        BufferModel {
+            shelf_to_register_ms: 50 * MINUTE,
+            checkout_hold_ms: 10 * MINUTE,
+            sync_latency_ms: 2 * SECOND,
+            target: 0.01,
+        }
     }
 }
 
@@ -65,7 +70,12 @@ impl BufferModel {
             cdf += term;
         }
         let units = b.clamp(min, max.max(min));
-        BufferAdvice { units, expected_demand: lambda, exposure_minutes: self.exposure_days() * 1440.0, oversell_chance: tail(lambda, units) }
+        BufferAdvice {
+            units,
+            expected_demand: lambda,
+            exposure_minutes: self.exposure_days() * 1440.0,
+            oversell_chance: tail(lambda, units),
+        }
     }
 }
 

@@ -77,7 +77,10 @@ impl Error {
     /// The HTTP status the contract gives this refusal.
     pub fn http_status(&self) -> u16 {
         match self {
-            Error::InvalidInput { .. } | Error::UnknownLocation(_) | Error::UnknownChannel(_) | Error::UnknownReference { .. } => 422,
+            Error::InvalidInput { .. }
+            | Error::UnknownLocation(_)
+            | Error::UnknownChannel(_)
+            | Error::UnknownReference { .. } => 422,
             Error::OverCartLimit { .. } => 422,
             Error::UnknownSku(_) | Error::UnknownReservation(_) => 404,
             Error::InsufficientStock { .. } | Error::ReservationReleased(_) | Error::ReservationCommitted(_) => 409,

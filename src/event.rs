@@ -168,7 +168,8 @@ impl EventBody {
             "sale" => Movement::Sale { channel, quantity: positive()? },
             "return" => {
                 let origin_channel = self.origin_channel.clone().unwrap_or_else(|| channel.clone());
-                check_channel(&origin_channel).map_err(|_| Error::invalid("origin_channel", "must match [a-z0-9_-]{1,32}"))?;
+                check_channel(&origin_channel)
+                    .map_err(|_| Error::invalid("origin_channel", "must match [a-z0-9_-]{1,32}"))?;
                 Movement::Return {
                     channel,
                     origin_channel,
@@ -187,11 +188,18 @@ impl EventBody {
                 if self.po_id.is_some() && self.transfer_id.is_some() {
                     return Err(Error::invalid("po_id", "and `transfer_id` cannot both be given"));
                 }
-                Movement::Receive { quantity: positive()?, po_id: self.po_id.clone(), transfer_id: self.transfer_id.clone() }
+                Movement::Receive {
+                    quantity: positive()?,
+                    po_id: self.po_id.clone(),
+                    transfer_id: self.transfer_id.clone(),
+                }
             }
             "adjust" => {
                 if q == 0 || q.abs() > max {
-                    return Err(Error::invalid("quantity", format!("must be a non-zero whole number from -{max} to {max}")));
+                    return Err(Error::invalid(
+                        "quantity",
+                        format!("must be a non-zero whole number from -{max} to {max}"),
+                    ));
                 }
                 if reason.is_empty() {
                     return Err(Error::invalid("reason", "is required for an adjustment"));
@@ -199,14 +207,20 @@ impl EventBody {
                 Movement::Adjust { quantity: q, reason }
             }
             "transfer" => {
-                let to = self.to_location.clone().ok_or_else(|| Error::invalid("to_location", "is required for a transfer"))?;
+                let to = self
+                    .to_location
+                    .clone()
+                    .ok_or_else(|| Error::invalid("to_location", "is required for a transfer"))?;
                 check_location(&to).map_err(|_| Error::invalid("to_location", "must match [a-z0-9_-]{1,32}"))?;
                 if to == self.location {
                     return Err(Error::invalid("to_location", "must differ from `location`"));
                 }
                 Movement::Transfer { to_location: to, quantity: positive()? }
             }
-            "waste" => Movement::Waste { quantity: positive()?, reason: if reason.is_empty() { "unspecified".into() } else { reason } },
+            "waste" => Movement::Waste {
+                quantity: positive()?,
+                reason: if reason.is_empty() { "unspecified".into() } else { reason },
+            },
             "count" => {
                 if !(0..=max).contains(&q) {
                     return Err(Error::invalid("quantity", format!("must be a whole number from 0 to {max}")));
@@ -293,9 +307,13 @@ mod tests {
 
     #[test]
     fn reads_one_event_or_a_batch() {
-        let one: EventBatch = serde_json::from_str(r#"{"event_id":"e","type":"sale","sku":"A","location":"m","quantity":1}"#).unwrap();
+        let one: EventBatch =
+            serde_json::from_str(r#"{"event_id":"e","type":"sale","sku":"A","location":"m","quantity":1}"#).unwrap();
         assert_eq!(one.into_vec().len(), 1);
-        let many: EventBatch = serde_json::from_str(r#"{"events":[{"event_id":"e","type":"sale","sku":"A","location":"m","quantity":1}]}"#).unwrap();
+        let many: EventBatch = serde_json::from_str(
+            r#"{"events":[{"event_id":"e","type":"sale","sku":"A","location":"m","quantity":1}]}"#,
+        )
+        .unwrap();
         assert_eq!(many.into_vec().len(), 1);
     }
 }

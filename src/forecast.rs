@@ -38,7 +38,12 @@ pub fn days_of_supply(stock: i64, velocity_per_day: f64) -> Option<f64> {
 
 /// When `stock` units selling at `velocity_per_day` run out, counting `incoming` (units that
 /// arrive at their expected time). `None`: never, at this velocity.
-pub fn projected_stockout(stock: i64, velocity_per_day: f64, incoming: &[(Timestamp, i64)], now: Timestamp) -> Option<Timestamp> {
+pub fn projected_stockout(
+    stock: i64,
+    velocity_per_day: f64,
+    incoming: &[(Timestamp, i64)],
+    now: Timestamp,
+) -> Option<Timestamp> {
     if stock <= 0 {
         return Some(now);
     }

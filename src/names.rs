@@ -12,12 +12,24 @@ pub fn check_sku(s: &str) -> Result<(), Error> {
 
 /// `[a-z0-9_-]{1,32}`.
 pub fn check_channel(s: &str) -> Result<(), Error> {
-    check(s, "channel", 32, |c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'), "[a-z0-9_-]{1,32}")
+    check(
+        s,
+        "channel",
+        32,
+        |c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'),
+        "[a-z0-9_-]{1,32}",
+    )
 }
 
 /// Locations follow the channel rule: `[a-z0-9_-]{1,32}`.
 pub fn check_location(s: &str) -> Result<(), Error> {
-    check(s, "location", 32, |c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'), "[a-z0-9_-]{1,32}")
+    check(
+        s,
+        "location",
+        32,
+        |c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '-'),
+        "[a-z0-9_-]{1,32}",
+    )
 }
 
 /// Event, order, cart and purchase-order ids: 1 to 128 printable ASCII characters.

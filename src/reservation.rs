@@ -271,7 +271,10 @@ mod tests {
         let mut h = ActiveHolds::default();
         h.insert(hold("a", "c1", &[("w", 2)], 20));
         h.insert(hold("b", "c1", &[("w", 1), ("s", 1)], 10));
-        assert_eq!((h.at_location("w"), h.at_location("s"), h.in_cart("c1"), h.on_channel("web"), h.total()), (3, 1, 4, 4, 4));
+        assert_eq!(
+            (h.at_location("w"), h.at_location("s"), h.in_cart("c1"), h.on_channel("web"), h.total()),
+            (3, 1, 4, 4, 4)
+        );
         assert_eq!(h.next_expiry(), Some(Timestamp(10)));
         h.move_units("a", "w", "s", 2);
         assert_eq!((h.at_location("w"), h.at_location("s")), (1, 3));

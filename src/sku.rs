@@ -464,7 +464,13 @@ impl Sku {
 
     /// Closes purchase-order or transfer lines. A receiving is a physical fact, so an unknown
     /// reference never refuses it; the ledger notes it instead.
-    fn close_reference(&mut self, location: &str, units: i64, po_id: Option<&str>, transfer_id: Option<&str>) -> Option<String> {
+    fn close_reference(
+        &mut self,
+        location: &str,
+        units: i64,
+        po_id: Option<&str>,
+        transfer_id: Option<&str>,
+    ) -> Option<String> {
         if let Some(po) = po_id {
             let mut left = units;
             for line in self.incoming.iter_mut().filter(|l| l.po_id == po && l.location == location) {
@@ -556,8 +562,14 @@ impl Sku {
             }
             let hold = self.holds.get(&id).expect("listed above");
             let here = hold.placed[location];
-            let others: Vec<String> =
-                self.topology.channel(&hold.channel).map(|l| l.to_vec()).unwrap_or_default().into_iter().filter(|l| l != location).collect();
+            let others: Vec<String> = self
+                .topology
+                .channel(&hold.channel)
+                .map(|l| l.to_vec())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|l| l != location)
+                .collect();
             let mut to_move = here.min(excess);
             let mut moves = Vec::new();
             for other in others {
@@ -793,7 +805,12 @@ impl Sku {
             low_stock_threshold: self.config.low_stock_threshold,
             buffer_policy: self.config.buffer.clone(),
             on_hand: self.stock.iter().map(|(l, s)| (l.clone(), s.on_hand)).collect(),
-            unsellable: self.stock.iter().filter(|(_, s)| s.unsellable > 0).map(|(l, s)| (l.clone(), s.unsellable)).collect(),
+            unsellable: self
+                .stock
+                .iter()
+                .filter(|(_, s)| s.unsellable > 0)
+                .map(|(l, s)| (l.clone(), s.unsellable))
+                .collect(),
             in_transit: self.transit.clone(),
             reserved: self.reserved(),
             holds: self.holds.len(),

@@ -191,7 +191,12 @@ impl SkuSummary {
             .into_iter()
             .map(|c| {
                 let s = &self.returns[&c];
-                ReturnFlag { channel: c.clone(), rate: round2(s.rate), store_rate: round2(store_rate), top_reasons: s.top_reasons(3) }
+                ReturnFlag {
+                    channel: c.clone(),
+                    rate: round2(s.rate),
+                    store_rate: round2(store_rate),
+                    top_reasons: s.top_reasons(3),
+                }
             })
             .collect()
     }
@@ -221,7 +226,8 @@ impl SkuSummary {
 /// A page of rows, riskiest first: at risk before ok, then the soonest stockout, then the
 /// fewest days of supply, then by SKU.
 pub fn dashboard(summaries: &[SkuSummary], now: Timestamp, q: &DashboardQuery) -> DashboardPage {
-    let mut rows: Vec<(DashboardRow, &SkuSummary)> = summaries.iter().map(|s| (s.row(now, q.horizon_days, q.channel), s)).collect();
+    let mut rows: Vec<(DashboardRow, &SkuSummary)> =
+        summaries.iter().map(|s| (s.row(now, q.horizon_days, q.channel), s)).collect();
     rows.sort_by(|(a, _), (b, _)| {
         let risk_rank = |r: &DashboardRow| matches!(r.stockout_risk, Risk::Ok);
         risk_rank(a)
@@ -265,7 +271,16 @@ mod tests {
         t.put_channel("web", &ChannelConfig { locations: vec!["main-st".into()] }).unwrap();
         let mut s = Sku::new(sku, SkuConfig::default(), t, now.plus(-14 * crate::time::DAY)).unwrap();
         let mut apply = |id: String, kind: &str, q: i64, at: Timestamp| {
-            let b = EventBody { event_id: id, kind: kind.into(), sku: sku.into(), location: "main-st".into(), quantity: q, channel: Some("web".into()), occurred_at: Some(at), ..EventBody::default() };
+            let b = EventBody {
+                event_id: id,
+                kind: kind.into(),
+                sku: sku.into(),
+                location: "main-st".into(),
+                quantity: q,
+                channel: Some("web".into()),
+                occurred_at: Some(at),
+                ..EventBody::default()
+            };
             s.apply(&b.check("t", at).unwrap(), at).unwrap();
         };
         apply("r".into(), "receive", stock + 14 * sold_per_day, now.plus(-14 * crate::time::DAY));
@@ -287,7 +302,11 @@ mod tests {
         assert_eq!(order, ["soon", "later", "slow"]);
         assert_eq!(page.rows[0].stockout_risk, Risk::AtRisk);
         assert!(page.rows.iter().all(|r| r.history.is_none()));
-        let second = dashboard(&all, now, &DashboardQuery { offset: 1, limit: Some(1), with_history: true, ..DashboardQuery::default() });
+        let second = dashboard(
+            &all,
+            now,
+            &DashboardQuery { offset: 1, limit: Some(1), with_history: true, ..DashboardQuery::default() },
+        );
         assert_eq!((second.total, second.offset, second.rows.len()), (3, 1, 1));
         assert_eq!(second.rows[0].sku, "later");
         assert!(!second.rows[0].history.as_ref().unwrap().is_empty());

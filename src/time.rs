@@ -83,7 +83,11 @@ impl Timestamp {
                     return None;
                 }
                 let total = h * 60 + m;
-                if *sign == b'+' { total } else { -total }
+                if *sign == b'+' {
+                    total
+                } else {
+                    -total
+                }
             }
             _ => return None,
         };
@@ -153,7 +157,8 @@ impl Serialize for Timestamp {
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Timestamp::parse(&s).ok_or_else(|| serde::de::Error::custom("expected an RFC 3339 time such as 2026-11-26T10:00:00Z"))
+        Timestamp::parse(&s)
+            .ok_or_else(|| serde::de::Error::custom("expected an RFC 3339 time such as 2026-11-26T10:00:00Z"))
     }
 }
 
@@ -179,7 +184,16 @@ mod tests {
 
     #[test]
     fn refuses_malformed_times() {
-        for s in ["", "2026-11-26", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-26T10:00:00", "2026-11-26T25:00:00Z", "2026-11-26T10:00:00Zjunk", "２026-11-26T10:00:00Z"] {
+        for s in [
+            "",
+            "2026-11-26",
+            "2026-13-01T00:00:00Z",
+            "2026-02-30T00:00:00Z",
+            "2026-11-26T10:00:00",
+            "2026-11-26T25:00:00Z",
+            "2026-11-26T10:00:00Zjunk",
+            "２026-11-26T10:00:00Z",
+        ] {
             assert!(Timestamp::parse(s).is_none(), "{s}");
         }
     }

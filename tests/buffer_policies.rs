@@ -38,7 +38,12 @@ fn an_automatic_buffer_follows_velocity() {
     // Ten a day at the register for three weeks.
     for i in 0..210 {
         let at = T0.plus(i * 2 * 3_600_000 + 3_600_000);
-        event(&mut a, "square", &format!(r#"{{"event_id":"s{i}","type":"sale","location":"main-st","quantity":1,"occurred_at":"{at}"}}"#), at);
+        event(
+            &mut a,
+            "square",
+            &format!(r#"{{"event_id":"s{i}","type":"sale","location":"main-st","quantity":1,"occurred_at":"{at}"}}"#),
+            at,
+        );
     }
     assert!((2..=3).contains(&a.buffer_in_force()), "{}", a.buffer_in_force());
     assert_eq!(avail(&a, "web"), avail(&a, "store") - i64::from(a.buffer_in_force()));

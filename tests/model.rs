@@ -118,7 +118,9 @@ impl Run {
             Op::Count { loc, qty, ago_s } => {
                 let l = LOCATIONS[loc];
                 let observed = at.plus(-ago_s * 1000);
-                let json = format!(r#"{{"event_id":"e{id}","type":"count","sku":"A","location":"{l}","quantity":{qty},"occurred_at":"{observed}"}}"#);
+                let json = format!(
+                    r#"{{"event_id":"e{id}","type":"count","sku":"A","location":"{l}","quantity":{qty},"occurred_at":"{observed}"}}"#
+                );
                 let body: EventBody = serde_json::from_str(&json).unwrap();
                 let outcome = self.sku.apply(&body.check("square", at).unwrap(), at).unwrap();
                 if matches!(outcome, Applied::Applied(_)) {
@@ -162,13 +164,19 @@ impl Run {
                     match (h, result) {
                         (Some(h), Ok(_)) if h.state == HoldState::Active => {
                             for (l, q) in &h.placed {
-                                assert!(before[l.as_str()] >= *q, "an edge sale of a unit that did not exist at {l}: {h:?} {before:?}");
+                                assert!(
+                                    before[l.as_str()] >= *q,
+                                    "an edge sale of a unit that did not exist at {l}: {h:?} {before:?}"
+                                );
                                 let l: &'static str = LOCATIONS.iter().find(|x| **x == l.as_str()).unwrap();
                                 *self.reference.on_hand.get_mut(l).unwrap() -= q;
                             }
                             self.edge_sold += h.quantity;
                         }
-                        (Some(h), Ok(_)) => assert!(matches!(h.state, HoldState::Committed { .. }), "only a committed hold commits again"),
+                        (Some(h), Ok(_)) => assert!(
+                            matches!(h.state, HoldState::Committed { .. }),
+                            "only a committed hold commits again"
+                        ),
                         (Some(h), Err(e)) => assert!(!h.is_active(), "a live hold failed to commit: {e}"),
                         (None, r) => assert!(r.is_err()),
                     }
@@ -197,7 +205,8 @@ impl Run {
         for c in CHANNELS {
             let a = self.sku.availability(c).unwrap();
             assert!(a.available >= 0);
-            let locs: Vec<&str> = lastunit::Topology::channel(self.sku.topology(), c).unwrap().iter().map(String::as_str).collect();
+            let locs: Vec<&str> =
+                lastunit::Topology::channel(self.sku.topology(), c).unwrap().iter().map(String::as_str).collect();
             let shelf: i64 = locs.iter().map(|l| self.sku.on_hand_at(l).max(0)).sum();
             assert!(a.available <= shelf, "{c} offers {} of {shelf} on the shelf", a.available);
             assert_eq!(a.status == lastunit::Status::OutOfStock, a.available == 0);

@@ -46,7 +46,12 @@ fn a_hold_on_a_sold_unit_moves_to_another_location_when_it_can() {
     a.reserve(&hold("r2", "web", 1, minutes(10)), minutes(0)).unwrap();
     assert_eq!(avail(&a, "web"), 0);
     // The warehouse unit is damaged and written off; one hold must give way.
-    event(&mut a, "admin", r#"{"event_id":"w1","type":"waste","location":"warehouse","quantity":1,"reason":"damaged"}"#, minutes(1));
+    event(
+        &mut a,
+        "admin",
+        r#"{"event_id":"w1","type":"waste","location":"warehouse","quantity":1,"reason":"damaged"}"#,
+        minutes(1),
+    );
     let states: Vec<_> = ["r1", "r2"].iter().map(|id| a.hold(id).unwrap().state.clone()).collect();
     assert_eq!(states.iter().filter(|s| **s == HoldState::Bumped).count(), 1);
     assert_eq!(a.reserved(), 1);

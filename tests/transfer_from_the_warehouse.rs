@@ -6,12 +6,22 @@ use common::*;
 fn transit_units_are_not_sellable_until_received() {
     let mut a = sku_with(r#"{}"#);
     stock(&mut a, "warehouse", 10);
-    event(&mut a, "admin", r#"{"event_id":"t1","type":"transfer","location":"warehouse","to_location":"main-st","quantity":4}"#, minutes(0));
+    event(
+        &mut a,
+        "admin",
+        r#"{"event_id":"t1","type":"transfer","location":"warehouse","to_location":"main-st","quantity":4}"#,
+        minutes(0),
+    );
     assert_eq!(a.on_hand_at("warehouse"), 6);
     assert_eq!(avail(&a, "web"), 6);
     assert_eq!(avail(&a, "store"), 0);
     assert_eq!(a.in_transit()[0].quantity, 4);
-    event(&mut a, "admin", r#"{"event_id":"t1-in","type":"receive","location":"main-st","quantity":4,"transfer_id":"t1"}"#, minutes(90));
+    event(
+        &mut a,
+        "admin",
+        r#"{"event_id":"t1-in","type":"receive","location":"main-st","quantity":4,"transfer_id":"t1"}"#,
+        minutes(90),
+    );
     assert_eq!(avail(&a, "store"), 4);
     assert_eq!(avail(&a, "web"), 10);
     assert!(a.in_transit().is_empty());

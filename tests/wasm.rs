@@ -30,14 +30,20 @@ fn engine() -> Engine {
 #[wasm_bindgen_test]
 fn applies_reserves_commits_and_answers_availability() {
     let mut e = engine();
-    let r = e.apply(js(r#"{"event_id":"e1","type":"receive","sku":"A","location":"main-st","quantity":4}"#), NOW).unwrap();
+    let r =
+        e.apply(js(r#"{"event_id":"e1","type":"receive","sku":"A","location":"main-st","quantity":4}"#), NOW).unwrap();
     assert_eq!(get(&r, "outcome"), "applied");
-    let again = e.apply(js(r#"{"event_id":"e1","type":"receive","sku":"A","location":"main-st","quantity":4}"#), NOW).unwrap();
+    let again =
+        e.apply(js(r#"{"event_id":"e1","type":"receive","sku":"A","location":"main-st","quantity":4}"#), NOW).unwrap();
     assert_eq!(get(&again, "outcome"), "duplicate");
     let web = e.availability("web").unwrap();
     assert_eq!(get(&web, "available").as_f64(), Some(3.0));
     assert_eq!(get(&web, "status"), "low_stock", "3 units is at the default threshold");
-    e.reserve(js(r#"{"id":"r1","cart_id":"c1","channel":"web","quantity":3,"expires_at":"2026-11-26T10:10:00Z"}"#), NOW).unwrap();
+    e.reserve(
+        js(r#"{"id":"r1","cart_id":"c1","channel":"web","quantity":3,"expires_at":"2026-11-26T10:10:00Z"}"#),
+        NOW,
+    )
+    .unwrap();
     assert_eq!(get(&e.availability("web").unwrap(), "available").as_f64(), Some(0.0));
     e.commit("r1", "o-1", NOW + 1000.0).unwrap();
     assert_eq!(get(&e.availability("store").unwrap(), "available").as_f64(), Some(1.0));
@@ -46,9 +52,16 @@ fn applies_reserves_commits_and_answers_availability() {
 #[wasm_bindgen_test]
 fn refusals_are_thrown_as_error_objects() {
     let mut e = engine();
-    let err = e.reserve(js(r#"{"id":"r1","cart_id":"c1","channel":"web","quantity":1,"expires_at":"2026-11-26T10:10:00Z"}"#), NOW).unwrap_err();
+    let err = e
+        .reserve(
+            js(r#"{"id":"r1","cart_id":"c1","channel":"web","quantity":1,"expires_at":"2026-11-26T10:10:00Z"}"#),
+            NOW,
+        )
+        .unwrap_err();
     assert_eq!(get(&err, "error"), "insufficient_stock");
-    let err = e.apply(js(r#"{"event_id":"e1","type":"steal","sku":"A","location":"main-st","quantity":1}"#), NOW).unwrap_err();
+    let err = e
+        .apply(js(r#"{"event_id":"e1","type":"steal","sku":"A","location":"main-st","quantity":1}"#), NOW)
+        .unwrap_err();
     assert_eq!(get(&err, "error"), "invalid_input");
     assert!(get(&err, "message").as_string().unwrap().contains("steal"));
     assert_eq!(get(&e.availability("nowhere").unwrap_err(), "error"), "unknown_channel");

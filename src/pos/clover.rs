@@ -100,11 +100,18 @@ pub fn read(body: &[u8], auth_header: Option<&str>, auth_code: &str) -> Result<C
         if !is_clover_id(mid) {
             return Err(PosError::BadBody("a merchant id is not 1 to 64 letters and digits".into()));
         }
-        let updates = updates.as_array().ok_or_else(|| PosError::BadBody(format!("`merchants.{mid}` must be a list")))?;
+        let updates =
+            updates.as_array().ok_or_else(|| PosError::BadBody(format!("`merchants.{mid}` must be a list")))?;
         for (i, u) in updates.iter().enumerate() {
             let at = |name: &str| format!("merchants.{mid}[{i}].{name}");
-            let object_id = u.get("objectId").and_then(Value::as_str).ok_or_else(|| PosError::BadBody(format!("`{}` must be a string", at("objectId"))))?;
-            let kind = u.get("type").and_then(Value::as_str).ok_or_else(|| PosError::BadBody(format!("`{}` must be a string", at("type"))))?;
+            let object_id = u
+                .get("objectId")
+                .and_then(Value::as_str)
+                .ok_or_else(|| PosError::BadBody(format!("`{}` must be a string", at("objectId"))))?;
+            let kind = u
+                .get("type")
+                .and_then(Value::as_str)
+                .ok_or_else(|| PosError::BadBody(format!("`{}` must be a string", at("type"))))?;
             let ts = u
                 .get("ts")
                 .and_then(Value::as_i64)
@@ -175,7 +182,13 @@ fn is_clover_id(s: &str) -> bool {
 
 fn path_segment(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_') { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -198,7 +211,10 @@ mod tests {
         };
         assert_eq!(n, CloverNotice::Items { items: vec![item.clone()], ignored: 3 });
         let c = item.count(127);
-        assert_eq!((c.provider, c.item_ref.as_str(), c.location_ref.as_str(), c.quantity), ("clover", "JFVJTMQ2EW7NT", "SJ925KXCC7H3T", 127));
+        assert_eq!(
+            (c.provider, c.item_ref.as_str(), c.location_ref.as_str(), c.quantity),
+            ("clover", "JFVJTMQ2EW7NT", "SJ925KXCC7H3T", 127)
+        );
     }
 
     #[test]
@@ -215,13 +231,19 @@ mod tests {
             br#"[{"verificationCode":"x"}]"#,
             NOTICE.as_bytes(),
         ] {
-            assert!(matches!(read(body, None, CODE), Err(PosError::Unauthorized(_))), "{}", String::from_utf8_lossy(body));
+            assert!(
+                matches!(read(body, None, CODE), Err(PosError::Unauthorized(_))),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 
     #[test]
     fn refuses_a_wrong_or_unconfigured_auth_code() {
-        for (h, code) in [(Some("nope"), CODE), (Some(""), CODE), (Some(CODE), ""), (Some(&CODE[..10]), CODE), (Some("x"), "")] {
+        for (h, code) in
+            [(Some("nope"), CODE), (Some(""), CODE), (Some(CODE), ""), (Some(&CODE[..10]), CODE), (Some("x"), "")]
+        {
             assert!(matches!(read(NOTICE.as_bytes(), h, code), Err(PosError::Unauthorized(_))), "{h:?}");
         }
         let v = br#"{"verificationCode":"c"}"#;
@@ -266,7 +288,10 @@ mod tests {
 
     #[test]
     fn the_stock_path_cannot_be_steered() {
-        assert_eq!(item_stock_path("SJ925KXCC7H3T", "JFVJTMQ2EW7NT"), "/v3/merchants/SJ925KXCC7H3T/item_stocks/JFVJTMQ2EW7NT");
+        assert_eq!(
+            item_stock_path("SJ925KXCC7H3T", "JFVJTMQ2EW7NT"),
+            "/v3/merchants/SJ925KXCC7H3T/item_stocks/JFVJTMQ2EW7NT"
+        );
         assert_eq!(item_stock_path("M", "../../x?y"), "/v3/merchants/M/item_stocks/%2E%2E%2F%2E%2E%2Fx%3Fy");
     }
 

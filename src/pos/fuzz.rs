@@ -25,7 +25,9 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
         any::<String>().prop_map(String::into_bytes),
         Just(br#"{"verificationCode":"x"}"#.to_vec()),
         Just(br#"{"merchants":{"M":[{"objectId":"I:A","type":"UPDATE","ts":1}]}}"#.to_vec()),
-        Just(br#"{"type":"inventory.count.updated","event_id":"e","data":{"object":{"inventory_counts":[]}}}"#.to_vec()),
+        Just(
+            br#"{"type":"inventory.count.updated","event_id":"e","data":{"object":{"inventory_counts":[]}}}"#.to_vec()
+        ),
     ]
 }
 

@@ -23,13 +23,20 @@ const HEADER: &str = "X-Lastunit-Signature";
 /// Every event is checked with [`EventBody::check`] as provider `lastunit` at `now`; one bad
 /// event refuses the whole delivery ([`PosError::BadBody`] naming its index), so nothing is half
 /// applied. The events come back in order, unchanged.
-pub fn read(body: &[u8], signature_header: Option<&str>, secret: &str, now: Timestamp) -> Result<Vec<EventBody>, PosError> {
+pub fn read(
+    body: &[u8],
+    signature_header: Option<&str>,
+    secret: &str,
+    now: Timestamp,
+) -> Result<Vec<EventBody>, PosError> {
     check_size(body)?;
     check_secret(secret, "LASTUNIT_WEBHOOK_SECRET")?;
     let (t, signatures) = parse_header(header(signature_header, HEADER)?)?;
     let skew = i128::from(now.millis()) - i128::from(t) * 1000;
     if skew.abs() > i128::from(TOLERANCE_SECONDS) * 1000 {
-        return Err(PosError::Unauthorized(format!("the signature's time is more than {TOLERANCE_SECONDS} s from now")));
+        return Err(PosError::Unauthorized(format!(
+            "the signature's time is more than {TOLERANCE_SECONDS} s from now"
+        )));
     }
     let t_text = t.to_string();
     let parts: [&[u8]; 3] = [t_text.as_bytes(), b".", body];
@@ -52,7 +59,8 @@ pub fn read(body: &[u8], signature_header: Option<&str>, secret: &str, now: Time
         _ => vec![EventBody::deserialize(&v).map_err(|err| PosError::BadBody(format!("event: {err}")))?],
     };
     for (i, e) in events.iter().enumerate() {
-        e.check("lastunit", now).map_err(|err| PosError::BadBody(format!("event {i} (`{}`): {err}", short(&e.event_id))))?;
+        e.check("lastunit", now)
+            .map_err(|err| PosError::BadBody(format!("event {i} (`{}`): {err}", short(&e.event_id))))?;
     }
     Ok(events)
 }

@@ -31,7 +31,12 @@ const HEADER: &str = "X-Signature";
 /// The dedupe id is `<record id>:<version>` when the payload has both, else `body-<sha256 of
 /// the raw body>` (a redelivery carries the same bytes). `now` is used as `observed_at` only
 /// when the payload carries no time.
-pub fn read(body: &[u8], signature_header: Option<&str>, client_secret: &str, now: Timestamp) -> Result<Vec<PosCount>, PosError> {
+pub fn read(
+    body: &[u8],
+    signature_header: Option<&str>,
+    client_secret: &str,
+    now: Timestamp,
+) -> Result<Vec<PosCount>, PosError> {
     check_size(body)?;
     check_secret(client_secret, "LIGHTSPEED_CLIENT_SECRET")?;
     let sig = parse_header(header(signature_header, HEADER)?)?;
@@ -62,11 +67,13 @@ pub fn read(body: &[u8], signature_header: Option<&str>, client_secret: &str, no
     };
     let quantity = quantity_value(level, "payload.count")?;
     let item_ref = id_value(
-        first(&["/product_id", "/product/id"]).ok_or_else(|| PosError::BadBody("`payload.product_id` is missing".into()))?,
+        first(&["/product_id", "/product/id"])
+            .ok_or_else(|| PosError::BadBody("`payload.product_id` is missing".into()))?,
         "payload.product_id",
     )?;
     let location_ref = id_value(
-        first(&["/outlet_id", "/outlet/id"]).ok_or_else(|| PosError::BadBody("`payload.outlet_id` is missing".into()))?,
+        first(&["/outlet_id", "/outlet/id"])
+            .ok_or_else(|| PosError::BadBody("`payload.outlet_id` is missing".into()))?,
         "payload.outlet_id",
     )?;
     let observed_at = match first(&["/updated_at", "/product/updated_at"]) {
@@ -86,7 +93,8 @@ pub fn read(body: &[u8], signature_header: Option<&str>, client_secret: &str, no
 
 /// `signature=<digest>` (required, once) and `algorithm=HMAC-SHA256` (optional, case-insensitive).
 fn parse_header(h: &str) -> Result<Vec<u8>, PosError> {
-    let malformed = || PosError::Unauthorized(format!("the {HEADER} header must be signature=<hex>,algorithm=HMAC-SHA256"));
+    let malformed =
+        || PosError::Unauthorized(format!("the {HEADER} header must be signature=<hex>,algorithm=HMAC-SHA256"));
     let mut sig = None;
     for part in h.split(',') {
         let (k, v) = part.trim().split_once('=').ok_or_else(malformed)?;
@@ -171,7 +179,10 @@ mod tests {
     }
 
     fn sign_hex(secret: &str, body: &[u8]) -> String {
-        format!("signature={},algorithm=HMAC-SHA256", hex::encode(super::super::hmac_sha256(secret.as_bytes(), &[body])))
+        format!(
+            "signature={},algorithm=HMAC-SHA256",
+            hex::encode(super::super::hmac_sha256(secret.as_bytes(), &[body]))
+        )
     }
 
     fn read_signed(body: &str) -> Result<Vec<PosCount>, PosError> {
@@ -206,7 +217,8 @@ mod tests {
         // No `type` field: the payload decides. Header with a space and a base64 digest.
         let b = form_encode(&[("payload", PAYLOAD)]);
         use base64::Engine;
-        let b64 = base64::engine::general_purpose::STANDARD.encode(super::super::hmac_sha256(SECRET.as_bytes(), &[b.as_bytes()]));
+        let b64 = base64::engine::general_purpose::STANDARD
+            .encode(super::super::hmac_sha256(SECRET.as_bytes(), &[b.as_bytes()]));
         let h = format!("signature={b64}, algorithm=hmac-sha256");
         assert_eq!(read(b.as_bytes(), Some(&h), SECRET, now()).unwrap()[0].quantity, 12);
     }

@@ -317,10 +317,37 @@ mod tests {
 
     #[test]
     fn quantities_are_whole_and_in_range() {
-        for (v, q) in [(json!(3), 3), (json!(3.0), 3), (json!("3"), 3), (json!("3.000"), 3), (json!("0"), 0), (json!("-0"), 0), (json!(1_000_000), 1_000_000), (json!("007"), 7), (json!(-1), 0), (json!("-3"), 0)] {
+        for (v, q) in [
+            (json!(3), 3),
+            (json!(3.0), 3),
+            (json!("3"), 3),
+            (json!("3.000"), 3),
+            (json!("0"), 0),
+            (json!("-0"), 0),
+            (json!(1_000_000), 1_000_000),
+            (json!("007"), 7),
+            (json!(-1), 0),
+            (json!("-3"), 0),
+        ] {
             assert_eq!(quantity_value(&v, "q"), Ok(q), "{v}");
         }
-        for v in [json!("2.5"), json!(2.5), json!(-1_000_001), json!(1_000_001), json!("1000001"), json!(u64::MAX), json!("1e3"), json!(""), json!("."), json!("3."), json!(".5"), json!(true), json!(null), json!("99999999999999999999999"), json!(1e300)] {
+        for v in [
+            json!("2.5"),
+            json!(2.5),
+            json!(-1_000_001),
+            json!(1_000_001),
+            json!("1000001"),
+            json!(u64::MAX),
+            json!("1e3"),
+            json!(""),
+            json!("."),
+            json!("3."),
+            json!(".5"),
+            json!(true),
+            json!(null),
+            json!("99999999999999999999999"),
+            json!(1e300),
+        ] {
             assert!(matches!(quantity_value(&v, "q"), Err(PosError::BadBody(_))), "{v}");
         }
     }

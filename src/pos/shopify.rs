@@ -36,7 +36,10 @@ pub fn read(
     let sig = decode_base64_digest(header(hmac_header, "X-Shopify-Hmac-Sha256")?, "X-Shopify-Hmac-Sha256")?;
     verify_hmac(secret.as_bytes(), &[body], &sig)?;
 
-    let topic = topic.map(str::trim).filter(|t| !t.is_empty()).ok_or_else(|| PosError::BadBody("the X-Shopify-Topic header is missing".into()))?;
+    let topic = topic
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| PosError::BadBody("the X-Shopify-Topic header is missing".into()))?;
     if topic != TOPIC {
         return Ok(Vec::new());
     }
@@ -113,10 +116,20 @@ mod tests {
         let good = sign(SECRET, BODY.as_bytes());
         let wrong_secret = sign("other", BODY.as_bytes());
         let tampered = BODY.replace("\"available\":6", "\"available\":60");
-        for (body, sig) in [(BODY, None), (BODY, Some("")), (BODY, Some(wrong_secret.as_str())), (tampered.as_str(), Some(good.as_str())), (BODY, Some("not base64!")), (BODY, Some("AAAA"))] {
+        for (body, sig) in [
+            (BODY, None),
+            (BODY, Some("")),
+            (BODY, Some(wrong_secret.as_str())),
+            (tampered.as_str(), Some(good.as_str())),
+            (BODY, Some("not base64!")),
+            (BODY, Some("AAAA")),
+        ] {
             assert!(matches!(read_with(body, sig, Some(TOPIC)), Err(PosError::Unauthorized(_))), "{sig:?}");
         }
-        assert!(matches!(read(BODY.as_bytes(), Some(&good), None, None, Some(TOPIC), ""), Err(PosError::Unauthorized(_))));
+        assert!(matches!(
+            read(BODY.as_bytes(), Some(&good), None, None, Some(TOPIC), ""),
+            Err(PosError::Unauthorized(_))
+        ));
     }
 
     #[test]

@@ -46,7 +46,12 @@ pub struct SquareNotice {
 ///
 /// `signature` is the `x-square-hmacsha256-signature` header; `notification_url` is
 /// `SQUARE_NOTIFICATION_URL`, byte for byte as registered with Square.
-pub fn read(body: &[u8], signature: Option<&str>, notification_url: &str, signature_key: &str) -> Result<SquareNotice, PosError> {
+pub fn read(
+    body: &[u8],
+    signature: Option<&str>,
+    notification_url: &str,
+    signature_key: &str,
+) -> Result<SquareNotice, PosError> {
     check_size(body)?;
     check_secret(signature_key, "SQUARE_SIGNATURE_KEY")?;
     check_secret(notification_url, "SQUARE_NOTIFICATION_URL")?;
@@ -93,7 +98,8 @@ pub fn read(body: &[u8], signature: Option<&str>, notification_url: &str, signat
             Some(t) => time_value(t, &at("calculated_at"))?,
             None => created_at.ok_or_else(|| PosError::BadBody(format!("`{}` is missing", at("calculated_at"))))?,
         };
-        let count = PosCount { provider: "square", dedupe_id: String::new(), item_ref, location_ref, quantity, observed_at };
+        let count =
+            PosCount { provider: "square", dedupe_id: String::new(), item_ref, location_ref, quantity, observed_at };
         // The same item and location twice: keep the later calculation, ignore the other.
         match counts.iter_mut().find(|k| k.item_ref == count.item_ref && k.location_ref == count.location_ref) {
             Some(k) => {
@@ -107,7 +113,8 @@ pub fn read(body: &[u8], signature: Option<&str>, notification_url: &str, signat
     }
     let several = counts.len() > 1;
     for c in &mut counts {
-        c.dedupe_id = if several { dedupe_key(&[&event_id, &c.item_ref, &c.location_ref]) } else { dedupe_key(&[&event_id]) };
+        c.dedupe_id =
+            if several { dedupe_key(&[&event_id, &c.item_ref, &c.location_ref]) } else { dedupe_key(&[&event_id]) };
     }
     Ok(SquareNotice { counts, ignored })
 }
@@ -124,7 +131,8 @@ mod tests {
     const BODY: &str = r#"{"merchant_id":"6SSW7HV8K2ST5","type":"inventory.count.updated","event_id":"df5f3813-a913-45a1-94e9-fdc3f7d5e3b6","created_at":"2019-10-29T18:38:45.455006797Z","data":{"type":"inventory","id":"84e4ac73-d605-4dbd-a9e5-ffff794ddb9d","object":{"inventory_counts":[{"calculated_at":"2019-10-29T18:38:45.10296Z","catalog_object_id":"FGQ5JJWT2PYTHF35CKZ2DSKP","catalog_object_type":"ITEM_VARIATION","location_id":"YYQR03DGCTXA4","quantity":"10","state":"IN_STOCK"}]}}}"#;
 
     fn sign(key: &str, url: &str, body: &[u8]) -> String {
-        base64::engine::general_purpose::STANDARD.encode(super::super::hmac_sha256(key.as_bytes(), &[url.as_bytes(), body]))
+        base64::engine::general_purpose::STANDARD
+            .encode(super::super::hmac_sha256(key.as_bytes(), &[url.as_bytes(), body]))
     }
 
     fn read_signed(body: &str) -> Result<SquareNotice, PosError> {
@@ -140,7 +148,10 @@ mod tests {
         let notice = read(body.as_bytes(), Some(header), url, "Ibxx_5AKakO-3qeNVR61Dw").unwrap();
         assert_eq!(notice, SquareNotice { counts: vec![], ignored: 1 });
         let other_url = "https://webhook.site/79a4f3a-dcfa-49ee-bac5-9d0edad886b9";
-        assert!(matches!(read(body.as_bytes(), Some(header), other_url, "Ibxx_5AKakO-3qeNVR61Dw"), Err(PosError::Unauthorized(_))));
+        assert!(matches!(
+            read(body.as_bytes(), Some(header), other_url, "Ibxx_5AKakO-3qeNVR61Dw"),
+            Err(PosError::Unauthorized(_))
+        ));
     }
 
     #[test]
@@ -199,10 +210,14 @@ mod tests {
             (Some(good.as_str()), URL, ""),
         ];
         for (sig, url, key) in cases {
-            assert!(matches!(read(BODY.as_bytes(), sig, url, key), Err(PosError::Unauthorized(_))), "{sig:?} {url} {key}");
+            assert!(
+                matches!(read(BODY.as_bytes(), sig, url, key), Err(PosError::Unauthorized(_))),
+                "{sig:?} {url} {key}"
+            );
         }
         // Signed over the body alone (no URL): refused.
-        let body_only = base64::engine::general_purpose::STANDARD.encode(super::super::hmac_sha256(KEY.as_bytes(), &[BODY.as_bytes()]));
+        let body_only = base64::engine::general_purpose::STANDARD
+            .encode(super::super::hmac_sha256(KEY.as_bytes(), &[BODY.as_bytes()]));
         assert!(matches!(read(BODY.as_bytes(), Some(&body_only), URL, KEY), Err(PosError::Unauthorized(_))));
     }
 

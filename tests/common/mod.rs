@@ -38,13 +38,35 @@ pub fn event(sku: &mut Sku, provider: &str, json: &str, now: Timestamp) -> Appli
 
 /// An absolute count from `provider` of `quantity` units at `location`, observed at `at`,
 /// delivered at `delivered`.
-pub fn count(sku: &mut Sku, provider: &str, id: &str, location: &str, quantity: i64, at: Timestamp, delivered: Timestamp) -> Applied {
-    event(sku, provider, &format!(r#"{{"event_id":"{id}","type":"count","location":"{location}","quantity":{quantity},"occurred_at":"{at}"}}"#), delivered)
+pub fn count(
+    sku: &mut Sku,
+    provider: &str,
+    id: &str,
+    location: &str,
+    quantity: i64,
+    at: Timestamp,
+    delivered: Timestamp,
+) -> Applied {
+    event(
+        sku,
+        provider,
+        &format!(
+            r#"{{"event_id":"{id}","type":"count","location":"{location}","quantity":{quantity},"occurred_at":"{at}"}}"#
+        ),
+        delivered,
+    )
 }
 
 pub fn stock(sku: &mut Sku, location: &str, units: i64) {
     let id = format!("seed-{location}-{units}-{}", sku.version());
-    event(sku, "admin", &format!(r#"{{"event_id":"{id}","type":"receive","location":"{location}","quantity":{units},"occurred_at":"{T0}"}}"#), T0);
+    event(
+        sku,
+        "admin",
+        &format!(
+            r#"{{"event_id":"{id}","type":"receive","location":"{location}","quantity":{units},"occurred_at":"{T0}"}}"#
+        ),
+        T0,
+    );
 }
 
 pub fn hold(id: &str, channel: &str, quantity: i64, expires_at: Timestamp) -> HoldRequest {

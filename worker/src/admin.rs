@@ -70,7 +70,13 @@ pub async fn apply_events(env: &Env, events: Vec<StockEvent>, now: Timestamp, ex
     for &dry_run in passes {
         let calls = by_sku.iter().map(|(sku, evs)| async move {
             let stub = sku_stub(env, sku)?;
-            call_json::<_, Value>(&stub, Method::Post, "/events", Some(&json!({"events": evs, "now": now, "dry_run": dry_run}))).await
+            call_json::<_, Value>(
+                &stub,
+                Method::Post,
+                "/events",
+                Some(&json!({"events": evs, "now": now, "dry_run": dry_run})),
+            )
+            .await
         });
         let answers = join_all(calls).await;
         let mut totals = (0u64, 0u64, u64::from(extra_ignored));
@@ -119,7 +125,10 @@ pub async fn purchase_order(mut req: Request, env: &Env) -> Result<Response> {
         return engine_error(&lastunit::Error::invalid("lines", "must hold 1 to 500 lines"));
     }
     if po.lines.iter().any(|l| l.quantity <= 0 || l.quantity > i64::from(MAX_UNITS)) {
-        return engine_error(&lastunit::Error::invalid("quantity", format!("must be a whole number from 1 to {MAX_UNITS}")));
+        return engine_error(&lastunit::Error::invalid(
+            "quantity",
+            format!("must be a whole number from 1 to {MAX_UNITS}"),
+        ));
     }
     let skus: Vec<String> = po.lines.iter().map(|l| l.sku.clone()).collect();
     let known = crate::catalog::check(env, &skus).await?;
@@ -130,7 +139,12 @@ pub async fn purchase_order(mut req: Request, env: &Env) -> Result<Response> {
         return engine_error(&lastunit::Error::UnknownLocation(po.location.clone()));
     }
     let calls = po.lines.iter().map(|l| {
-        let line = IncomingLine { po_id: po.po_id.clone(), location: po.location.clone(), quantity: l.quantity, expected_at: l.expected_at };
+        let line = IncomingLine {
+            po_id: po.po_id.clone(),
+            location: po.location.clone(),
+            quantity: l.quantity,
+            expected_at: l.expected_at,
+        };
         async move {
             let stub = sku_stub(env, &l.sku)?;
             call_json::<_, Value>(&stub, Method::Post, "/expect", Some(&json!({"line": line}))).await
@@ -142,6 +156,7 @@ pub async fn purchase_order(mut req: Request, env: &Env) -> Result<Response> {
             return json(status, &v);
         }
     }
-    let lines: Vec<Value> = po.lines.iter().map(|l| json!({"sku": l.sku, "quantity": l.quantity, "expected_at": l.expected_at})).collect();
+    let lines: Vec<Value> =
+        po.lines.iter().map(|l| json!({"sku": l.sku, "quantity": l.quantity, "expected_at": l.expected_at})).collect();
     json(201, &json!({"po_id": po.po_id, "location": po.location, "lines": lines}))
 }

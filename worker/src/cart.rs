@@ -53,8 +53,11 @@ impl DurableObject for CartObject {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
         sql.exec("CREATE TABLE IF NOT EXISTS cart(id INTEGER PRIMARY KEY, json TEXT NOT NULL)", None).expect("schema");
-        sql.exec("CREATE TABLE IF NOT EXISTS answer(id INTEGER PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL)", None)
-            .expect("schema");
+        sql.exec(
+            "CREATE TABLE IF NOT EXISTS answer(id INTEGER PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL)",
+            None,
+        )
+        .expect("schema");
         CartObject { state, env, sql }
     }
 
@@ -91,7 +94,10 @@ impl CartObject {
     }
 
     fn store_answer(&self, status: u16, body: &str) -> Result<()> {
-        self.sql.exec("INSERT OR REPLACE INTO answer(id, status, body) VALUES (1, ?, ?)", vec![i64::from(status).into(), body.into()])?;
+        self.sql.exec(
+            "INSERT OR REPLACE INTO answer(id, status, body) VALUES (1, ?, ?)",
+            vec![i64::from(status).into(), body.into()],
+        )?;
         Ok(())
     }
 
@@ -128,7 +134,8 @@ impl CartObject {
             Some(r) => {
                 for line in taken {
                     let stub = sku_stub(&self.env, &line.sku)?;
-                    let _: (u16, Value) = call_json(&stub, Method::Post, "/release", Some(&json!({"id": intent.id, "now": now}))).await?;
+                    let _: (u16, Value) =
+                        call_json(&stub, Method::Post, "/release", Some(&json!({"id": intent.id, "now": now}))).await?;
                 }
                 r
             }
@@ -143,7 +150,12 @@ impl CartObject {
         let text = answer.to_string();
         self.store_answer(status, &text)?;
         let forget_at = intent.expires_at.millis() + lastunit::sku::SETTLED_KEPT_MS;
-        self.state.storage().set_alarm(worker::ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(forget_at as f64)))).await?;
+        self.state
+            .storage()
+            .set_alarm(worker::ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+                forget_at as f64,
+            ))))
+            .await?;
         json_text(status, text)
     }
 

@@ -51,13 +51,24 @@ struct Data {
 
 impl Data {
     fn index(&mut self) {
-        self.sku_refs = self.skus.iter().flat_map(|(s, c)| c.pos_refs.iter().map(move |(p, r)| ((p.clone(), r.clone()), s.clone()))).collect();
-        self.location_refs =
-            self.locations.iter().flat_map(|(l, c)| c.pos_refs.iter().map(move |(p, r)| ((p.clone(), r.clone()), l.clone()))).collect();
+        self.sku_refs = self
+            .skus
+            .iter()
+            .flat_map(|(s, c)| c.pos_refs.iter().map(move |(p, r)| ((p.clone(), r.clone()), s.clone())))
+            .collect();
+        self.location_refs = self
+            .locations
+            .iter()
+            .flat_map(|(l, c)| c.pos_refs.iter().map(move |(p, r)| ((p.clone(), r.clone()), l.clone())))
+            .collect();
     }
 
     /// A PoS id another SKU (or location) already uses: one id must map to one thing.
-    fn ref_taken(refs: &BTreeMap<(String, String), String>, pos_refs: &lastunit::catalog::PosRefs, owner: &str) -> Option<lastunit::Error> {
+    fn ref_taken(
+        refs: &BTreeMap<(String, String), String>,
+        pos_refs: &lastunit::catalog::PosRefs,
+        owner: &str,
+    ) -> Option<lastunit::Error> {
         pos_refs.iter().find_map(|(p, r)| {
             let other = refs.get(&(p.clone(), r.clone())).filter(|o| o.as_str() != owner)?;
             Some(lastunit::Error::invalid("pos_refs", format!("the {p} id `{r}` is already `{other}`'s")))
@@ -127,7 +138,9 @@ impl DurableObject for CatalogObject {
                 }
             }
         }
-        if let Ok(rows) = sql.exec("SELECT sku, config, summary FROM skus ORDER BY sku", None).and_then(|c| c.to_array::<SkuRow>()) {
+        if let Ok(rows) =
+            sql.exec("SELECT sku, config, summary FROM skus ORDER BY sku", None).and_then(|c| c.to_array::<SkuRow>())
+        {
             for r in rows {
                 if let Ok(c) = serde_json::from_str(&r.config) {
                     data.skus.insert(r.sku.clone(), c);
@@ -239,7 +252,10 @@ impl CatalogObject {
         };
         for (provider, id) in &config.pos_refs {
             if !PROVIDERS.contains(&provider.as_str()) {
-                return engine_error(&lastunit::Error::invalid("pos_refs", format!("`{provider}` is not one of {}", PROVIDERS.join(", "))));
+                return engine_error(&lastunit::Error::invalid(
+                    "pos_refs",
+                    format!("`{provider}` is not one of {}", PROVIDERS.join(", ")),
+                ));
             }
             if let Err(e) = lastunit::names::check_id("pos_refs", id) {
                 return engine_error(&e);
@@ -312,7 +328,9 @@ impl CatalogObject {
         }
         let topology = self.data.borrow().topology.clone();
         let stub = sku_stub(&self.env, sku)?;
-        let mut resp = call(&stub, Method::Post, "/configure", Some(&json!({"sku": sku, "config": config, "topology": topology}))).await?;
+        let mut resp =
+            call(&stub, Method::Post, "/configure", Some(&json!({"sku": sku, "config": config, "topology": topology})))
+                .await?;
         let status = resp.status_code();
         let text = resp.text().await?;
         if status == 200 {
@@ -333,7 +351,9 @@ impl CatalogObject {
             Ok(c) => c,
             Err(e) => return http::bad_json(e),
         };
-        if let Err(e) = lastunit::names::check_channel(name).map_err(|_| lastunit::Error::invalid("name", "must match [a-z0-9_-]{1,32}")) {
+        if let Err(e) = lastunit::names::check_channel(name)
+            .map_err(|_| lastunit::Error::invalid("name", "must match [a-z0-9_-]{1,32}"))
+        {
             return engine_error(&e);
         }
         let url_ok = worker::Url::parse(&b.url).is_ok_and(|u| matches!(u.scheme(), "https" | "http"));
@@ -355,7 +375,8 @@ impl CatalogObject {
 
     fn list_subscribers(&self) -> Result<Response> {
         let d = self.data.borrow();
-        let list: Vec<Value> = d.subscribers.values().map(|s| json!({"name": s.name, "url": s.url, "channel": s.channel})).collect();
+        let list: Vec<Value> =
+            d.subscribers.values().map(|s| json!({"name": s.name, "url": s.url, "channel": s.channel})).collect();
         json(200, &json!({"subscribers": list}))
     }
 
@@ -375,8 +396,11 @@ impl CatalogObject {
             Err(e) => return http::bad_json(e),
         };
         let d = self.data.borrow();
-        let find = |refs: &BTreeMap<(String, String), String>, id: &str| refs.get(&(r.provider.clone(), id.to_string())).cloned();
-        let matches = r.refs.iter().map(|(item, loc)| Some((find(&d.sku_refs, item)?, find(&d.location_refs, loc)?))).collect();
+        let find = |refs: &BTreeMap<(String, String), String>, id: &str| {
+            refs.get(&(r.provider.clone(), id.to_string())).cloned()
+        };
+        let matches =
+            r.refs.iter().map(|(item, loc)| Some((find(&d.sku_refs, item)?, find(&d.location_refs, loc)?))).collect();
         json(200, &ResolveAnswer { matches })
     }
 
@@ -425,7 +449,12 @@ impl CatalogObject {
         let horizon = match query(req, "horizon_days").map(|h| h.parse::<f64>()) {
             None => 7.0,
             Some(Ok(h)) if h.is_finite() && (0.0..=365.0).contains(&h) => h,
-            Some(_) => return engine_error(&lastunit::Error::invalid("horizon_days", "must be a number of days from 0 to 365")),
+            Some(_) => {
+                return engine_error(&lastunit::Error::invalid(
+                    "horizon_days",
+                    "must be a number of days from 0 to 365",
+                ))
+            }
         };
         let channel = query(req, "channel").filter(|c| !c.is_empty());
         let d = self.data.borrow();
@@ -446,7 +475,13 @@ impl CatalogObject {
             (Err(e), _) | (_, Err(e)) => return engine_error(&e),
         };
         let with_history = matches!(query(req, "history").as_deref(), Some("1" | "true"));
-        let q = lastunit::summary::DashboardQuery { horizon_days: horizon, channel: channel.as_deref(), offset, limit, with_history };
+        let q = lastunit::summary::DashboardQuery {
+            horizon_days: horizon,
+            channel: channel.as_deref(),
+            offset,
+            limit,
+            with_history,
+        };
         // `skus=a,b,c`: only these rows (the page asks for the histories of the rows on screen).
         let page = match query(req, "skus") {
             Some(list) => {
@@ -477,13 +512,19 @@ impl CatalogObject {
 
 /// Asks the catalog which of `skus` it knows, with the layout.
 pub async fn check(env: &Env, skus: &[String]) -> Result<CheckAnswer> {
-    let (_, a) = call_json(&crate::internal::catalog_stub(env)?, Method::Post, "/check", Some(&json!({"skus": skus}))).await?;
+    let (_, a) =
+        call_json(&crate::internal::catalog_stub(env)?, Method::Post, "/check", Some(&json!({"skus": skus}))).await?;
     Ok(a)
 }
 
 /// Maps provider ids to (sku, location) through the catalog's `pos_refs`.
 pub async fn resolve(env: &Env, provider: &str, refs: Vec<(String, String)>) -> Result<Vec<Option<(String, String)>>> {
-    let (_, a): (u16, ResolveAnswer) =
-        call_json(&crate::internal::catalog_stub(env)?, Method::Post, "/resolve", Some(&ResolveReq { provider: provider.into(), refs })).await?;
+    let (_, a): (u16, ResolveAnswer) = call_json(
+        &crate::internal::catalog_stub(env)?,
+        Method::Post,
+        "/resolve",
+        Some(&ResolveReq { provider: provider.into(), refs }),
+    )
+    .await?;
     Ok(a.matches)
 }

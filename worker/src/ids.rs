@@ -23,7 +23,8 @@ pub fn random_hex() -> String {
     let bytes = js_sys::Uint8Array::new_with_length(16);
     let global = js_sys::global();
     let crypto = js_sys::Reflect::get(&global, &"crypto".into()).expect("crypto is global in Workers");
-    let get: js_sys::Function = js_sys::Reflect::get(&crypto, &"getRandomValues".into()).expect("getRandomValues").into();
+    let get: js_sys::Function =
+        js_sys::Reflect::get(&crypto, &"getRandomValues".into()).expect("getRandomValues").into();
     get.call1(&crypto, &bytes).expect("getRandomValues fills the array");
     hex::encode(bytes.to_vec())
 }

@@ -34,7 +34,12 @@ pub fn cart_stub(env: &Env, id: &str) -> Result<Stub> {
 }
 
 /// Sends `body` (JSON) to `path` of a Durable Object.
-pub async fn call<B: Serialize + ?Sized>(stub: &Stub, method: Method, path: &str, body: Option<&B>) -> Result<Response> {
+pub async fn call<B: Serialize + ?Sized>(
+    stub: &Stub,
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+) -> Result<Response> {
     let mut init = RequestInit::new();
     init.with_method(method);
     if let Some(b) = body {
@@ -49,11 +54,17 @@ pub async fn call<B: Serialize + ?Sized>(stub: &Stub, method: Method, path: &str
 }
 
 /// Like [`call`], reading the answer as `(status, T)`.
-pub async fn call_json<B: Serialize + ?Sized, T: DeserializeOwned>(stub: &Stub, method: Method, path: &str, body: Option<&B>) -> Result<(u16, T)> {
+pub async fn call_json<B: Serialize + ?Sized, T: DeserializeOwned>(
+    stub: &Stub,
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+) -> Result<(u16, T)> {
     let mut resp = call(stub, method, path, body).await?;
     let status = resp.status_code();
     let text = resp.text().await?;
-    let value = serde_json::from_str(&text).map_err(|e| worker::Error::RustError(format!("internal answer from {path}: {e}: {text}")))?;
+    let value = serde_json::from_str(&text)
+        .map_err(|e| worker::Error::RustError(format!("internal answer from {path}: {e}: {text}")))?;
     Ok((status, value))
 }
 

@@ -59,7 +59,9 @@ impl PushState {
         let mut due = Vec::new();
         for sub in &self.subscribers {
             let Some(a) = availability(&sub.channel) else { continue };
-            let key = json!({"url": sub.url, "available": a.available, "status": a.status, "in_store_only": a.in_store_only}).to_string();
+            let key =
+                json!({"url": sub.url, "available": a.available, "status": a.status, "in_store_only": a.in_store_only})
+                    .to_string();
             if self.delivered.get(&sub.name) == Some(&key) {
                 self.attempts.remove(&sub.name);
                 self.retry_at.remove(&sub.name);

@@ -36,7 +36,10 @@ pub async fn create(mut req: Request, env: Env) -> Result<Response> {
         Err(e) => return http::bad_json(e),
     };
     if !(1..=3600).contains(&b.ttl_seconds) {
-        return engine_error(&lastunit::Error::invalid("ttl_seconds", "must be a whole number of seconds from 1 to 3600"));
+        return engine_error(&lastunit::Error::invalid(
+            "ttl_seconds",
+            "must be a whole number of seconds from 1 to 3600",
+        ));
     }
     if b.lines.is_empty() || b.lines.len() > MAX_LINES {
         return engine_error(&lastunit::Error::invalid("lines", format!("must hold 1 to {MAX_LINES} lines")));
@@ -53,7 +56,8 @@ pub async fn create(mut req: Request, env: Env) -> Result<Response> {
         }
         *merged.entry(l.sku.clone()).or_default() = merged.get(&l.sku).copied().unwrap_or(0).saturating_add(l.quantity);
     }
-    let lines: Vec<ReservationLine> = order.iter().map(|s| ReservationLine { sku: s.clone(), quantity: merged[s] }).collect();
+    let lines: Vec<ReservationLine> =
+        order.iter().map(|s| ReservationLine { sku: s.clone(), quantity: merged[s] }).collect();
     let random = match key.as_deref().map(str::trim) {
         Some(k) if !k.is_empty() && k.len() <= MAX_KEY => {
             // Keyed by the server's two secrets: nobody holding only the public storefront key
@@ -61,7 +65,12 @@ pub async fn create(mut req: Request, env: Env) -> Result<Response> {
             let secret = format!("{}\0{}", setting(&env, "ADMIN_TOKEN"), setting(&env, "CHECKOUT_TOKEN"));
             ids::idempotent_hex(&secret, k)
         }
-        Some(_) => return engine_error(&lastunit::Error::invalid("Idempotency-Key", format!("must be 1 to {MAX_KEY} characters"))),
+        Some(_) => {
+            return engine_error(&lastunit::Error::invalid(
+                "Idempotency-Key",
+                format!("must be 1 to {MAX_KEY} characters"),
+            ))
+        }
         None => ids::random_hex(),
     };
     let now = internal::now();
@@ -86,7 +95,8 @@ pub async fn commit(mut req: Request, env: Env, id: &str) -> Result<Response> {
         return Ok(resp);
     }
     // The body is optional; when given it is `{"order_id": ...}`.
-    let has_body = req.headers().get("content-length")?.is_some_and(|l| l.trim() != "0") || req.headers().get("transfer-encoding")?.is_some();
+    let has_body = req.headers().get("content-length")?.is_some_and(|l| l.trim() != "0")
+        || req.headers().get("transfer-encoding")?.is_some();
     let b: CommitBody = if has_body {
         match body(&mut req).await {
             Ok(b) => b,
@@ -99,8 +109,12 @@ pub async fn commit(mut req: Request, env: Env, id: &str) -> Result<Response> {
     let order_id = b.order_id.unwrap_or_else(|| id.to_string());
     match ids::home(id) {
         None => http::error(404, "unknown_reservation", "no such reservation"),
-        Some(Home::Sku(sku)) => call(&sku_stub(&env, &sku)?, Method::Post, "/commit", Some(&json!({"id": id, "order_id": order_id}))).await,
-        Some(Home::Cart) => call(&cart_stub(&env, id)?, Method::Post, "/commit", Some(&json!({"order_id": order_id}))).await,
+        Some(Home::Sku(sku)) => {
+            call(&sku_stub(&env, &sku)?, Method::Post, "/commit", Some(&json!({"id": id, "order_id": order_id}))).await
+        }
+        Some(Home::Cart) => {
+            call(&cart_stub(&env, id)?, Method::Post, "/commit", Some(&json!({"order_id": order_id}))).await
+        }
     }
 }
 

@@ -66,8 +66,13 @@ async fn admin_route(req: Request, env: &Env, rest: &[&str]) -> Result<Response>
         (Method::Put, ["locations", l]) => admin::to_catalog(req, env, Method::Put, &format!("/locations/{l}")).await,
         (Method::Put, ["channels", c]) => admin::to_catalog(req, env, Method::Put, &format!("/channels/{c}")).await,
         (Method::Put, ["skus", s]) => admin::to_catalog(req, env, Method::Put, &format!("/skus/{s}")).await,
-        (Method::Put, ["subscribers", n]) => admin::to_catalog(req, env, Method::Put, &format!("/subscribers/{n}")).await,
-        (Method::Delete, ["subscribers", n]) => internal::call::<Value>(&internal::catalog_stub(env)?, Method::Delete, &format!("/subscribers/{n}"), None).await,
+        (Method::Put, ["subscribers", n]) => {
+            admin::to_catalog(req, env, Method::Put, &format!("/subscribers/{n}")).await
+        }
+        (Method::Delete, ["subscribers", n]) => {
+            internal::call::<Value>(&internal::catalog_stub(env)?, Method::Delete, &format!("/subscribers/{n}"), None)
+                .await
+        }
         (Method::Get, ["skus", s]) => admin::sku_view(env, s).await,
         (Method::Get, [list @ ("locations" | "channels" | "skus" | "subscribers" | "dashboard" | "ask")]) => {
             admin::to_catalog(req, env, Method::Get, &format!("/{list}")).await
@@ -95,7 +100,10 @@ async fn availability_batch(req: &Request, env: &Env) -> Result<Response> {
     let mut skus: Vec<&str> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
     skus.dedup();
     if skus.is_empty() || skus.len() > MAX_BATCH {
-        return http::engine_error(&lastunit::Error::invalid("skus", format!("must name 1 to {MAX_BATCH} SKUs, comma-separated")));
+        return http::engine_error(&lastunit::Error::invalid(
+            "skus",
+            format!("must name 1 to {MAX_BATCH} SKUs, comma-separated"),
+        ));
     }
     let path = format!("/availability?channel={}", encode(&channel));
     let calls = skus.iter().map(|sku| {

@@ -204,7 +204,11 @@ impl SkuObject {
     /// Runs `f` on the SKU after expiring its holds at `now`; when anything changed (version
     /// rose, or `f` says so), writes the snapshot and new ledger entries, then tells live sockets.
     /// `None` when the SKU is not configured.
-    fn mutate<R>(&self, now: Timestamp, f: impl FnOnce(&mut Sku, &SqlStorage) -> (R, bool)) -> Result<Option<(R, bool)>> {
+    fn mutate<R>(
+        &self,
+        now: Timestamp,
+        f: impl FnOnce(&mut Sku, &SqlStorage) -> (R, bool),
+    ) -> Result<Option<(R, bool)>> {
         let mut guard = self.sku.borrow_mut();
         let Some(sku) = guard.as_mut() else { return Ok(None) };
         let before = sku.version();
@@ -440,8 +444,11 @@ impl SkuObject {
                     Applied::Applied(entry) => {
                         counts.0 += 1;
                         let stored = insert_ledger(sql, &entry).and_then(|_| {
-                            sql.exec("INSERT OR REPLACE INTO seen(key, at) VALUES (?, ?)", vec![e.source.key().into(), now.millis().into()])
-                                .map(|_| ())
+                            sql.exec(
+                                "INSERT OR REPLACE INTO seen(key, at) VALUES (?, ?)",
+                                vec![e.source.key().into(), now.millis().into()],
+                            )
+                            .map(|_| ())
                         });
                         if let Err(err) = stored {
                             return (Err(lastunit::Error::invalid("storage", err.to_string())), false);
@@ -466,7 +473,8 @@ impl SkuObject {
     }
 
     fn stored_answer(&self, id: &str) -> Result<Option<Response>> {
-        let rows: Vec<AnswerRow> = self.sql.exec("SELECT status, body FROM answers WHERE id = ?", vec![id.into()])?.to_array()?;
+        let rows: Vec<AnswerRow> =
+            self.sql.exec("SELECT status, body FROM answers WHERE id = ?", vec![id.into()])?.to_array()?;
         match rows.into_iter().next() {
             Some(r) => Ok(Some(json_text(r.status as u16, r.body)?)),
             None => Ok(None),
@@ -492,7 +500,9 @@ impl SkuObject {
             quantity: q.quantity,
             expires_at: q.expires_at,
         };
-        let Some((result, changed)) = self.mutate(now, |s, _| (s.reserve(&hold, now), false))? else { return unknown_sku() };
+        let Some((result, changed)) = self.mutate(now, |s, _| (s.reserve(&hold, now), false))? else {
+            return unknown_sku();
+        };
         let sku_id = self.sku.borrow().as_ref().map(|s| s.id().to_string()).unwrap_or_default();
         let (status, body) = match &result {
             Ok(h) => (
@@ -559,7 +569,9 @@ impl SkuObject {
         };
         let now = r.now();
         let line = r.inner.line;
-        let Some((result, changed)) = self.mutate(now, |s, _| (s.expect(line, now), false))? else { return unknown_sku() };
+        let Some((result, changed)) = self.mutate(now, |s, _| (s.expect(line, now), false))? else {
+            return unknown_sku();
+        };
         if changed {
             self.soon(now).await?;
         }
@@ -586,8 +598,10 @@ impl SkuObject {
         }
         // Prune remembered event ids past retention (the engine forgets them in memory too).
         self.sql.exec("DELETE FROM seen WHERE at < ?", vec![(now.millis() - lastunit::dedupe::RETENTION_MS).into()])?;
-        self.sql.exec("DELETE FROM answers WHERE at < ?", vec![(now.millis() - lastunit::sku::SETTLED_KEPT_MS).into()])?;
-        self.sql.exec("DELETE FROM holds WHERE at < ?", vec![(now.millis() - lastunit::sku::SETTLED_KEPT_MS).into()])?;
+        self.sql
+            .exec("DELETE FROM answers WHERE at < ?", vec![(now.millis() - lastunit::sku::SETTLED_KEPT_MS).into()])?;
+        self.sql
+            .exec("DELETE FROM holds WHERE at < ?", vec![(now.millis() - lastunit::sku::SETTLED_KEPT_MS).into()])?;
 
         // Holds must expire on time even if the network work below is slow: wake up for the
         // next expiry whatever happens to it.
@@ -650,14 +664,16 @@ impl SkuObject {
         if answer.get("known") == Some(&json!(false)) {
             return Err(worker::Error::RustError(format!("the catalog does not list `{}` yet", summary.sku)));
         }
-        let subscribers: Vec<Subscriber> = serde_json::from_value(answer.get("subscribers").cloned().unwrap_or(json!([]))).unwrap_or_default();
+        let subscribers: Vec<Subscriber> =
+            serde_json::from_value(answer.get("subscribers").cloned().unwrap_or(json!([]))).unwrap_or_default();
         {
             let mut p = self.push.borrow_mut();
             p.summary_version = Some(version);
             p.subscribers = subscribers;
         }
         // The catalog's layout, in case a fan-out has not reached this SKU yet.
-        if let Some(topology) = answer.get("topology").and_then(|t| serde_json::from_value::<Topology>(t.clone()).ok()) {
+        if let Some(topology) = answer.get("topology").and_then(|t| serde_json::from_value::<Topology>(t.clone()).ok())
+        {
             let now = internal::now();
             let changed = self.mutate(now, |s, _| {
                 s.set_topology(topology, now);

@@ -50,7 +50,12 @@ pub async fn handle(provider: &str, mut req: Request, env: Env) -> Result<Respon
             Ok(n) => (n.counts, n.ignored as u32),
             Err(e) => return pos_error(&e),
         },
-        "lightspeed" => match pos::lightspeed::read(&raw, h("x-signature").as_deref(), &setting(&env, "LIGHTSPEED_CLIENT_SECRET"), now) {
+        "lightspeed" => match pos::lightspeed::read(
+            &raw,
+            h("x-signature").as_deref(),
+            &setting(&env, "LIGHTSPEED_CLIENT_SECRET"),
+            now,
+        ) {
             Ok(c) if c.is_empty() => (c, 1),
             Ok(c) => (c, 0),
             Err(e) => return pos_error(&e),
@@ -66,7 +71,12 @@ pub async fn handle(provider: &str, mut req: Request, env: Env) -> Result<Respon
             Err(e) => return pos_error(&e),
         },
         "lastunit" => {
-            let bodies = match pos::lastunit::read(&raw, h("x-lastunit-signature").as_deref(), &setting(&env, "LASTUNIT_WEBHOOK_SECRET"), now) {
+            let bodies = match pos::lastunit::read(
+                &raw,
+                h("x-lastunit-signature").as_deref(),
+                &setting(&env, "LASTUNIT_WEBHOOK_SECRET"),
+                now,
+            ) {
                 Ok(b) => b,
                 Err(e) => return pos_error(&e),
             };
@@ -85,7 +95,13 @@ pub async fn handle(provider: &str, mut req: Request, env: Env) -> Result<Respon
 }
 
 /// Maps each count to a SKU and a location; unmapped ones are ignored.
-async fn apply_counts(env: &Env, provider: &str, counts: Vec<PosCount>, mut ignored: u32, now: Timestamp) -> Result<Response> {
+async fn apply_counts(
+    env: &Env,
+    provider: &str,
+    counts: Vec<PosCount>,
+    mut ignored: u32,
+    now: Timestamp,
+) -> Result<Response> {
     let refs = counts.iter().map(|c| (c.item_ref.clone(), c.location_ref.clone())).collect();
     let matches = crate::catalog::resolve(env, provider, refs).await?;
     let mut events = Vec::new();
@@ -115,13 +131,19 @@ async fn apply_counts(env: &Env, provider: &str, counts: Vec<PosCount>, mut igno
 }
 
 /// Clover notices carry no stock: read each item's level back from the Clover API.
-async fn clover_read_back(env: &Env, items: Vec<pos::clover::CloverItem>) -> Result<std::result::Result<Vec<PosCount>, Response>> {
+async fn clover_read_back(
+    env: &Env,
+    items: Vec<pos::clover::CloverItem>,
+) -> Result<std::result::Result<Vec<PosCount>, Response>> {
     let base = setting(env, "CLOVER_API_BASE");
     let token = setting(env, "CLOVER_API_TOKEN");
     let mut counts = Vec::with_capacity(items.len());
     for item in items {
-        let url = format!("{}{}", base.trim_end_matches('/'), pos::clover::item_stock_path(&item.merchant_id, &item.item_id));
-        let upstream = |why: String| http::error(502, "upstream_unavailable", format!("could not read the stock back from Clover: {why}"));
+        let url =
+            format!("{}{}", base.trim_end_matches('/'), pos::clover::item_stock_path(&item.merchant_id, &item.item_id));
+        let upstream = |why: String| {
+            http::error(502, "upstream_unavailable", format!("could not read the stock back from Clover: {why}"))
+        };
         let headers = Headers::new();
         headers.set("authorization", &format!("Bearer {token}"))?;
         headers.set("accept", "application/json")?;

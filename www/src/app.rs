@@ -82,7 +82,18 @@ pub struct Feed {
 
 impl Feed {
     fn new() -> Self {
-        Feed { elements: Vec::new(), buttons: Vec::new(), shown: None, stale: false, missing: false, stale_timer: None, store_units: None, store_asked: None, notice: None, socket: Socket::default() }
+        Feed {
+            elements: Vec::new(),
+            buttons: Vec::new(),
+            shown: None,
+            stale: false,
+            missing: false,
+            stale_timer: None,
+            store_units: None,
+            store_asked: None,
+            notice: None,
+            socket: Socket::default(),
+        }
     }
 }
 
@@ -196,7 +207,14 @@ pub fn boot(script_url: &str) {
     }
     CONFIG.with(|c| *c.borrow_mut() = Some(cfg));
     let observer = dom::observe(|| dispatch(Msg::Scan));
-    APP.with(|a| *a.borrow_mut() = Some(App { feeds: BTreeMap::new(), holds: Holds::default(), poller: Poller::default(), _observer: observer }));
+    APP.with(|a| {
+        *a.borrow_mut() = Some(App {
+            feeds: BTreeMap::new(),
+            holds: Holds::default(),
+            poller: Poller::default(),
+            _observer: observer,
+        })
+    });
     dispatch(Msg::Scan);
     for hold in crate::reserve::saved_holds(js_sys::Date::now()) {
         dispatch(Msg::Held(hold));
@@ -274,7 +292,8 @@ impl App {
             Msg::Polled { endpoint, channel, skus, items } => match items {
                 Some(batch) => {
                     for value in batch.items {
-                        let key = FeedKey { endpoint: endpoint.clone(), sku: value.sku.clone(), channel: channel.clone() };
+                        let key =
+                            FeedKey { endpoint: endpoint.clone(), sku: value.sku.clone(), channel: channel.clone() };
                         self.apply(&key, value, false);
                     }
                     for sku in batch.unknown {
@@ -372,7 +391,8 @@ impl App {
             feed.missing = false;
             feed.socket.connect(key);
         }
-        let ask_store = value.in_store_only && value.status == Status::OutOfStock && feed.store_asked != Some(value.version);
+        let ask_store =
+            value.in_store_only && value.status == Status::OutOfStock && feed.store_asked != Some(value.version);
         let version = value.version;
         feed.shown = Some(value);
         if ask_store {
@@ -431,7 +451,11 @@ impl App {
         // a socket when one frees up.
         let mut sockets = self.feeds.values().filter(|f| f.socket.has_socket()).count();
         for (key, feed) in self.feeds.iter_mut() {
-            if feed.socket.has_socket() || feed.socket.is_unsupported() || feed.missing || (feed.socket.started() && sockets >= MAX_SOCKETS) {
+            if feed.socket.has_socket()
+                || feed.socket.is_unsupported()
+                || feed.missing
+                || (feed.socket.started() && sockets >= MAX_SOCKETS)
+            {
                 continue;
             }
             if sockets < MAX_SOCKETS {
@@ -506,6 +530,10 @@ fn parse_items(body: &JsValue) -> Option<Batch> {
     }
     let items: js_sys::Array = items.unchecked_into();
     let unknown = net::get(body, "unknown");
-    let unknown = if js_sys::Array::is_array(&unknown) { unknown.unchecked_into::<js_sys::Array>().iter().filter_map(|v| v.as_string()).collect() } else { Vec::new() };
+    let unknown = if js_sys::Array::is_array(&unknown) {
+        unknown.unchecked_into::<js_sys::Array>().iter().filter_map(|v| v.as_string()).collect()
+    } else {
+        Vec::new()
+    };
     Some(Batch { items: items.iter().filter_map(|v| net::parse_availability(&v)).collect(), unknown })
 }

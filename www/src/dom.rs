@@ -10,7 +10,10 @@
 use js_sys::{Array, Object};
 use lastunit::{Availability, Status};
 use wasm_bindgen::prelude::*;
-use web_sys::{CustomEvent, CustomEventInit, Element, HtmlScriptElement, MutationObserver, MutationObserverInit, MutationRecord, Node, Url};
+use web_sys::{
+    CustomEvent, CustomEventInit, Element, HtmlScriptElement, MutationObserver, MutationObserverInit, MutationRecord,
+    Node, Url,
+};
 
 use crate::app::{Config, Feed, FeedKey};
 use crate::net;
@@ -65,7 +68,9 @@ pub fn observe(changed: impl Fn() + 'static) -> Option<Observer> {
                 return true;
             }
             let foreign = |nodes: web_sys::NodeList| {
-                (0..nodes.length()).any(|i| nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()).is_some_and(|el| !el.has_attribute(PART)))
+                (0..nodes.length()).any(|i| {
+                    nodes.item(i).and_then(|n| n.dyn_into::<Element>().ok()).is_some_and(|el| !el.has_attribute(PART))
+                })
             };
             foreign(r.added_nodes()) || foreign(r.removed_nodes())
         });
@@ -98,7 +103,8 @@ pub fn find(cfg: &Config) -> Vec<(FeedKey, Element, bool)> {
         let endpoint = attr(ENDPOINT).map(|e| trim_slash(&e)).unwrap_or_else(|| cfg.endpoint.clone());
         for (name, is_button) in [(SKU, false), (BUTTON, true)] {
             if let Some(sku) = attr(name) {
-                let key = FeedKey { endpoint: endpoint.clone(), sku: String::from(sku.trim()), channel: channel.clone() };
+                let key =
+                    FeedKey { endpoint: endpoint.clone(), sku: String::from(sku.trim()), channel: channel.clone() };
                 found.push((key, el.clone(), is_button));
             }
         }
@@ -196,7 +202,8 @@ pub fn render(key: &FeedKey, feed: &Feed, hold: Option<HoldView>) {
     let in_store_only = known.is_some_and(|a| a.in_store_only);
     let hold_text = hold.map(|h| h.text());
     for el in &feed.elements {
-        let changed = el.get_attribute("data-lastunit-status").as_deref() != Some(status) || el.get_attribute("data-lastunit-available") != available;
+        let changed = el.get_attribute("data-lastunit-status").as_deref() != Some(status)
+            || el.get_attribute("data-lastunit-available") != available;
         set_attr(el, "data-lastunit-status", Some(status));
         set_attr(el, "data-lastunit-available", available.as_deref());
         set_attr(el, "data-lastunit-in-store-only", in_store_only.then_some("true"));
@@ -204,7 +211,8 @@ pub fn render(key: &FeedKey, feed: &Feed, hold: Option<HoldView>) {
         if let Some(span) = ensure_part(el, "status") {
             set_text(&span, &text);
         }
-        for (name, value) in [("hold", hold_text.as_deref()), ("notice", feed.notice.as_ref().map(|(t, _)| t.as_str()))] {
+        for (name, value) in [("hold", hold_text.as_deref()), ("notice", feed.notice.as_ref().map(|(t, _)| t.as_str()))]
+        {
             match value {
                 Some(t) => {
                     if let Some(span) = ensure_part(el, name) {
@@ -262,7 +270,15 @@ mod tests {
     use lastunit::Timestamp;
 
     fn av(available: i64, status: Status, in_store_only: bool) -> Availability {
-        Availability { sku: "A".into(), channel: "web".into(), available, status, in_store_only, version: 1, updated_at: Timestamp::from_millis(0) }
+        Availability {
+            sku: "A".into(),
+            channel: "web".into(),
+            available,
+            status,
+            in_store_only,
+            version: 1,
+            updated_at: Timestamp::from_millis(0),
+        }
     }
 
     #[test]

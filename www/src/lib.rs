@@ -65,7 +65,8 @@ pub fn refresh() {
 pub fn reserve(sku: String, quantity: JsValue, opts: JsValue) -> Promise {
     let quantity = quantity.as_f64().unwrap_or(1.0);
     let cfg = app::config();
-    let opt = |name: &str| Reflect::get(&opts, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined() && !v.is_null());
+    let opt =
+        |name: &str| Reflect::get(&opts, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined() && !v.is_null());
     let channel = opt("channel").and_then(|v| v.as_string()).unwrap_or_else(|| cfg.channel.clone());
     let cart = opt("cartId").and_then(|v| v.as_string()).unwrap_or_else(|| cfg.cart_id.clone());
     let ttl = opt("ttlSeconds").and_then(|v| v.as_f64()).unwrap_or(f64::from(cfg.ttl_seconds));

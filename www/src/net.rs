@@ -15,7 +15,13 @@ pub struct Answer {
 }
 
 /// Sends one request. `Err` when the edge could not be reached at all.
-pub async fn send(method: &str, url: &str, body: Option<&str>, bearer: Option<&str>, idempotency_key: Option<&str>) -> Result<Answer, JsValue> {
+pub async fn send(
+    method: &str,
+    url: &str,
+    body: Option<&str>,
+    bearer: Option<&str>,
+    idempotency_key: Option<&str>,
+) -> Result<Answer, JsValue> {
     let window = web_sys::window().ok_or(JsValue::NULL)?;
     let init = RequestInit::new();
     init.set_method(method);
@@ -80,7 +86,8 @@ pub fn parse_availability(value: &JsValue) -> Option<Availability> {
     let text = |name: &str| get(value, name).as_string();
     let whole = |name: &str| get(value, name).as_f64().filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= 9.0e15);
     let status_word = text("status")?;
-    let status = [Status::InStock, Status::LowStock, Status::OutOfStock].into_iter().find(|s| s.as_str() == status_word)?;
+    let status =
+        [Status::InStock, Status::LowStock, Status::OutOfStock].into_iter().find(|s| s.as_str() == status_word)?;
     Some(Availability {
         sku: text("sku")?,
         channel: text("channel")?,

@@ -77,7 +77,8 @@ impl Holds {
 
     /// Removes and returns the holds that have lapsed by `now`.
     pub fn expire(&mut self, now: f64) -> Vec<Hold> {
-        let (gone, kept): (Vec<Hold>, Vec<Hold>) = std::mem::take(&mut self.list).into_iter().partition(|h| h.deadline <= now);
+        let (gone, kept): (Vec<Hold>, Vec<Hold>) =
+            std::mem::take(&mut self.list).into_iter().partition(|h| h.deadline <= now);
         self.list = kept;
         if !gone.is_empty() {
             self.stop_if_idle();
@@ -182,12 +183,23 @@ pub fn cart_id() -> String {
 }
 
 /// `lastunit.reserve(sku, quantity, opts)`.
-pub async fn reserve(cfg: Config, sku: String, quantity: f64, channel: String, cart: String, ttl: f64) -> Result<JsValue, JsValue> {
+pub async fn reserve(
+    cfg: Config,
+    sku: String,
+    quantity: f64,
+    channel: String,
+    cart: String,
+    ttl: f64,
+) -> Result<JsValue, JsValue> {
     if !(1.0..=1e6).contains(&quantity) || quantity.fract() != 0.0 {
         return Err(error("invalid_quantity", "quantity must be a whole number of units, at least 1", 0));
     }
     let Some(token) = cfg.key.clone() else {
-        return Err(error("no_storefront_key", "set data-lastunit-key on the script tag or call lastunit.configure({key})", 0));
+        return Err(error(
+            "no_storefront_key",
+            "set data-lastunit-key on the script tag or call lastunit.configure({key})",
+            0,
+        ));
     };
     let ttl = if ttl.is_finite() { ttl.clamp(1.0, 3600.0).floor() } else { 600.0 };
     // The engine's own wire type, the one the edge reads.
@@ -229,14 +241,16 @@ pub async fn reserve(cfg: Config, sku: String, quantity: f64, channel: String, c
 /// `lastunit.release(id)`.
 pub async fn release(cfg: Config, id: String) -> Result<JsValue, JsValue> {
     let Some(token) = cfg.key.clone() else {
-        return Err(error("no_storefront_key", "set data-lastunit-key on the script tag or call lastunit.configure({key})", 0));
+        return Err(error(
+            "no_storefront_key",
+            "set data-lastunit-key on the script tag or call lastunit.configure({key})",
+            0,
+        ));
     };
     let mut url = cfg.endpoint.clone();
     url.push_str("/v1/reservations/");
     url.push_str(&net::encode(&id));
-    let answer = net::send("DELETE", &url, None, Some(&token), None)
-        .await
-        .map_err(|e| unreachable(&e))?;
+    let answer = net::send("DELETE", &url, None, Some(&token), None).await.map_err(|e| unreachable(&e))?;
     match answer.status {
         200 => {
             dispatch(Msg::Released(id));

@@ -55,24 +55,37 @@ fn fields(line: &str) -> Vec<String> {
 pub fn parse_csv(text: &str) -> Result<Vec<Sale>, String> {
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
     let (_, header) = lines.next().ok_or("the file is empty: expected a header row sku,channel,quantity,time")?;
-    let header: Vec<String> = fields(header.trim_start_matches('\u{feff}')).into_iter().map(|h| h.to_ascii_lowercase()).collect();
+    let header: Vec<String> =
+        fields(header.trim_start_matches('\u{feff}')).into_iter().map(|h| h.to_ascii_lowercase()).collect();
     let col = |name: &str| {
-        header.iter().position(|h| h == name).ok_or_else(|| format!("the header has no `{name}` column (expected sku,channel,quantity,time)"))
+        header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| format!("the header has no `{name}` column (expected sku,channel,quantity,time)"))
     };
     let (i_sku, i_channel, i_qty, i_time) = (col("sku")?, col("channel")?, col("quantity")?, col("time")?);
     let mut sales = Vec::new();
     for (n, line) in lines {
         let line_no = n + 1;
         let f = fields(line);
-        let get = |i: usize, what: &str| f.get(i).filter(|v| !v.is_empty()).ok_or_else(|| format!("line {line_no}: missing {what}"));
+        let get = |i: usize, what: &str| {
+            f.get(i).filter(|v| !v.is_empty()).ok_or_else(|| format!("line {line_no}: missing {what}"))
+        };
         let sku = get(i_sku, "sku")?.clone();
-        lastunit::names::check_sku(&sku).map_err(|_| format!("line {line_no}: `{sku}` is not a SKU id ([A-Za-z0-9._-]{{1,64}})"))?;
+        lastunit::names::check_sku(&sku)
+            .map_err(|_| format!("line {line_no}: `{sku}` is not a SKU id ([A-Za-z0-9._-]{{1,64}})"))?;
         let channel = get(i_channel, "channel")?.to_ascii_lowercase();
-        lastunit::names::check_channel(&channel).map_err(|_| format!("line {line_no}: `{channel}` is not a channel name ([a-z0-9_-]{{1,32}})"))?;
+        lastunit::names::check_channel(&channel)
+            .map_err(|_| format!("line {line_no}: `{channel}` is not a channel name ([a-z0-9_-]{{1,32}})"))?;
         let q = get(i_qty, "quantity")?;
-        let quantity: i64 = q.parse().ok().filter(|q| (1..=1_000_000).contains(q)).ok_or_else(|| format!("line {line_no}: quantity `{q}` must be a whole number from 1 to 1000000"))?;
+        let quantity: i64 = q
+            .parse()
+            .ok()
+            .filter(|q| (1..=1_000_000).contains(q))
+            .ok_or_else(|| format!("line {line_no}: quantity `{q}` must be a whole number from 1 to 1000000"))?;
         let t = get(i_time, "time")?;
-        let time = Timestamp::parse(t).ok_or_else(|| format!("line {line_no}: time `{t}` is not RFC 3339 (e.g. 2026-11-02T10:14:00Z)"))?;
+        let time = Timestamp::parse(t)
+            .ok_or_else(|| format!("line {line_no}: time `{t}` is not RFC 3339 (e.g. 2026-11-02T10:14:00Z)"))?;
         sales.push(Sale { sku, channel, quantity, time });
     }
     if sales.is_empty() {
@@ -82,7 +95,13 @@ pub fn parse_csv(text: &str) -> Result<Vec<Sale>, String> {
 }
 
 /// Feeds each SKU's sales to the engine's velocity in time order and sizes its buffer.
-pub fn calibrate(sales: &[Sale], min: u32, max: u32, now: Option<Timestamp>, model: &BufferModel) -> Result<Vec<Advice>, String> {
+pub fn calibrate(
+    sales: &[Sale],
+    min: u32,
+    max: u32,
+    now: Option<Timestamp>,
+    model: &BufferModel,
+) -> Result<Vec<Advice>, String> {
     let mut sorted: Vec<&Sale> = sales.iter().collect();
     sorted.sort_by_key(|s| s.time);
     let first = sorted.first().ok_or("no sales")?.time;
@@ -162,7 +181,12 @@ pub fn report(advice: &[Advice]) -> String {
         let total: f64 = a.velocity.values().sum();
         let by: Vec<String> = a.velocity.iter().map(|(c, v)| format!("{c} {}", r(*v))).collect();
         let avg = a.units as f64 / a.span_days;
-        out.push_str(&format!("{}: buffer {} unit{}\n", a.sku, a.advice.units, if a.advice.units == 1 { "" } else { "s" }));
+        out.push_str(&format!(
+            "{}: buffer {} unit{}\n",
+            a.sku,
+            a.advice.units,
+            if a.advice.units == 1 { "" } else { "s" }
+        ));
         out.push_str(&format!(
             "  velocity {} a day ({}); {} units sold over {} days, a plain average of {} a day\n",
             r(total),
@@ -203,7 +227,15 @@ mod tests {
     fn reads_the_csv() {
         let s = parse_csv(CSV).unwrap();
         assert_eq!(s.len(), 3);
-        assert_eq!(s[1], Sale { sku: "a".into(), channel: "web".into(), quantity: 2, time: Timestamp::parse("2026-11-01T10:00:00Z").unwrap() });
+        assert_eq!(
+            s[1],
+            Sale {
+                sku: "a".into(),
+                channel: "web".into(),
+                quantity: 2,
+                time: Timestamp::parse("2026-11-01T10:00:00Z").unwrap()
+            }
+        );
         assert_eq!(fields("x,\"a \"\"b\"\", c\",y"), ["x", "a \"b\", c", "y"]);
     }
 

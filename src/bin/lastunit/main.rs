@@ -112,7 +112,9 @@ fn run(args: &[String]) -> Result<String, String> {
             }
             let now = match o.get("now") {
                 None => None,
-                Some(t) => Some(lastunit::Timestamp::parse(t).ok_or_else(|| format!("--now `{t}` is not an RFC 3339 time"))?),
+                Some(t) => {
+                    Some(lastunit::Timestamp::parse(t).ok_or_else(|| format!("--now `{t}` is not an RFC 3339 time"))?)
+                }
             };
             let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
             let sales = calibrate::parse_csv(&text).map_err(|e| format!("{path}: {e}"))?;
@@ -124,7 +126,11 @@ fn run(args: &[String]) -> Result<String, String> {
             let seed: u64 = o.number("seed", 1)?;
             let scale: f64 = match o.get("scale") {
                 None => 1.0,
-                Some(v) => v.parse().ok().filter(|s: &f64| *s > 0.0 && *s <= 100.0).ok_or_else(|| format!("--scale must be a number above 0 and at most 100, not `{v}`"))?,
+                Some(v) => v
+                    .parse()
+                    .ok()
+                    .filter(|s: &f64| *s > 0.0 && *s <= 100.0)
+                    .ok_or_else(|| format!("--scale must be a number above 0 and at most 100, not `{v}`"))?,
             };
             let days: u32 = o.number("days", simulate::DEFAULT_DAYS)?;
             if !(1..=365).contains(&days) {
@@ -132,7 +138,11 @@ fn run(args: &[String]) -> Result<String, String> {
             }
             let out = o.get("out").unwrap_or("docs");
             let report = simulate::run(seed, days, scale);
-            let busier: Vec<_> = if scale == 1.0 { simulate::BUSIER.iter().map(|s| simulate::run(seed, days, *s)).collect() } else { Vec::new() };
+            let busier: Vec<_> = if scale == 1.0 {
+                simulate::BUSIER.iter().map(|s| simulate::run(seed, days, *s)).collect()
+            } else {
+                Vec::new()
+            };
             let dir = std::path::Path::new(out);
             std::fs::create_dir_all(dir.join("img")).map_err(|e| format!("cannot create {out}/img: {e}"))?;
             let md = dir.join("SIMULATION.md");

@@ -131,7 +131,8 @@ pub enum Policy {
 }
 
 impl Policy {
-    pub const ALL: [Policy; 5] = [Policy::DailySync, Policy::HourlySync, Policy::Poll15, Policy::Push, Policy::Lastunit];
+    pub const ALL: [Policy; 5] =
+        [Policy::DailySync, Policy::HourlySync, Policy::Poll15, Policy::Push, Policy::Lastunit];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -297,7 +298,8 @@ impl<'a> Sim<'a> {
     /// velocity (and so its automatic buffer) starts where a running shop's would be.
     fn engine(p: &Product, start: i64) -> Sku {
         let (id, per_day, stock) = (p.id.as_str(), p.per_day, p.start_stock);
-        let config = SkuConfig { title: id.into(), buffer: BufferPolicy::Auto { min: 0, max: 6 }, ..SkuConfig::default() };
+        let config =
+            SkuConfig { title: id.into(), buffer: BufferPolicy::Auto { min: 0, max: 6 }, ..SkuConfig::default() };
         let mut s = Sku::new(id, config, topology(), Timestamp(start - 14 * DAY)).expect("valid config");
         let mut apply = |n: usize, at: i64, json: serde_json::Value| {
             let mut v = json;
@@ -431,7 +433,11 @@ impl<'a> Sim<'a> {
                     // Nothing to pick: the order is cancelled and the count put right.
                     self.out.oversells += 1;
                     if self.policy == Policy::Lastunit {
-                        self.event(sku, now, serde_json::json!({"type": "adjust", "quantity": 1, "reason": "oversold order cancelled"}));
+                        self.event(
+                            sku,
+                            now,
+                            serde_json::json!({"type": "adjust", "quantity": 1, "reason": "oversold order cancelled"}),
+                        );
                     }
                 }
             }
@@ -519,7 +525,8 @@ fn simulate(policy: Policy, catalog: &[Product], shoppers: &[Shopper], days: u32
             engine: (policy == Policy::Lastunit).then(|| Sim::engine(p, start)),
         })
         .collect();
-    let mut sim = Sim { policy, shoppers, catalog, products, queue: BinaryHeap::new(), seq: 0, ids: 0, out: Outcome::default() };
+    let mut sim =
+        Sim { policy, shoppers, catalog, products, queue: BinaryHeap::new(), seq: 0, ids: 0, out: Outcome::default() };
     for (i, s) in shoppers.iter().enumerate() {
         sim.push(s.at, Ev::Arrive { shopper: i });
     }
@@ -798,6 +805,10 @@ mod tests {
     fn the_svg_is_well_formed_enough() {
         let svg = run(1, 3, 1.0).svg();
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
-        assert_eq!(svg.matches("<rect").count(), svg.matches("</rect>").count() + 3, "bars close, background and legend are empty");
+        assert_eq!(
+            svg.matches("<rect").count(),
+            svg.matches("</rect>").count() + 3,
+            "bars close, background and legend are empty"
+        );
     }
 }

@@ -244,26 +244,33 @@ impl EventBody {
     }
 }
 
-/// `{"events": [...]}` or one event: the generic webhook's two shapes.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
-pub enum EventBatch {
-    /// Several events.
-    Many {
-        /// The events, applied in order.
-        events: Vec<EventBody>,
-    },
-    /// One event.
-    One(Box<EventBody>),
-}
+/// The most events one generic delivery or `/admin/events` request may carry.
+pub const MAX_BATCH: usize = 500;
 
-impl EventBatch {
-    /// The events in order.
-    pub fn into_vec(self) -> Vec<EventBody> {
-        match self {
-            EventBatch::Many { events } => events,
-            EventBatch::One(e) => vec![*e],
+/// Reads and checks a batch in either of its two shapes: one event, or `{"events": [...]}` with
+/// 1 to [`MAX_BATCH`] events, each checked as from `provider`. The first refusal refuses the
+/// whole batch and names the event by its position, so nothing is half applied.
+pub fn check_batch(json: &serde_json::Value, provider: &str, now: Timestamp) -> Result<Vec<StockEvent>, Error> {
+    let one = |position: Option<usize>, v: &serde_json::Value| -> Result<StockEvent, Error> {
+        let which = position.map_or_else(|| "the event".to_string(), |i| format!("event {i}"));
+        let body =
+            EventBody::deserialize(v).map_err(|e| Error::invalid("events", format!("{which} cannot be read: {e}")))?;
+        body.check(provider, now).map_err(|e| match e {
+            Error::InvalidInput { field, reason } if position.is_some() => {
+                Error::InvalidInput { field, reason: format!("{reason} ({which})") }
+            }
+            other => other,
+        })
+    };
+    match json.get("events") {
+        Some(list) if json.as_object().is_some_and(|o| o.len() == 1) => {
+            let list = list.as_array().ok_or_else(|| Error::invalid("events", "must be a list"))?;
+            if list.is_empty() || list.len() > MAX_BATCH {
+                return Err(Error::invalid("events", format!("must hold 1 to {MAX_BATCH} events")));
+            }
+            list.iter().enumerate().map(|(i, v)| one(Some(i), v)).collect()
         }
+        _ => Ok(vec![one(None, json)?]),
     }
 }
 
@@ -307,13 +314,30 @@ mod tests {
 
     #[test]
     fn reads_one_event_or_a_batch() {
-        let one: EventBatch =
-            serde_json::from_str(r#"{"event_id":"e","type":"sale","sku":"A","location":"m","quantity":1}"#).unwrap();
-        assert_eq!(one.into_vec().len(), 1);
-        let many: EventBatch = serde_json::from_str(
-            r#"{"events":[{"event_id":"e","type":"sale","sku":"A","location":"m","quantity":1}]}"#,
-        )
-        .unwrap();
-        assert_eq!(many.into_vec().len(), 1);
+        let e = r#"{"event_id":"e","type":"sale","sku":"A","location":"m","quantity":1}"#;
+        let v = |j: &str| serde_json::from_str::<serde_json::Value>(j).unwrap();
+        assert_eq!(check_batch(&v(e), "admin", Timestamp(0)).unwrap().len(), 1);
+        let two = format!(r#"{{"events":[{e},{}]}}"#, e.replace(r#""e""#, r#""f""#));
+        let events = check_batch(&v(&two), "admin", Timestamp(0)).unwrap();
+        assert_eq!(events.iter().map(|e| e.source.key()).collect::<Vec<_>>(), ["admin:e", "admin:f"]);
+    }
+
+    #[test]
+    fn a_batch_is_refused_whole_naming_the_event_at_fault() {
+        let v = |j: &str| serde_json::from_str::<serde_json::Value>(j).unwrap();
+        let ok = r#"{"event_id":"e","type":"sale","sku":"A","location":"m","quantity":1}"#;
+        let bad = ok.replace(r#""quantity":1"#, r#""quantity":0"#);
+        match check_batch(&v(&format!(r#"{{"events":[{ok},{bad}]}}"#)), "admin", Timestamp(0)) {
+            Err(Error::InvalidInput { field: "quantity", reason }) => {
+                assert!(reason.ends_with("(event 1)"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let unreadable = ok.replace(r#""sku":"A","#, "");
+        let err = check_batch(&v(&format!(r#"{{"events":[{unreadable}]}}"#)), "admin", Timestamp(0)).unwrap_err();
+        assert!(err.to_string().contains("event 0 cannot be read"), "{err}");
+        assert!(check_batch(&v(r#"{"events":[]}"#), "admin", Timestamp(0)).is_err());
+        let many = format!(r#"{{"events":[{}]}}"#, vec![ok; MAX_BATCH + 1].join(","));
+        assert!(check_batch(&v(&many), "admin", Timestamp(0)).is_err());
     }
 }

@@ -6,29 +6,26 @@
 //! be given (one per secret while a secret is rotated); one matching is enough. Unknown keys
 //! are skipped.
 
-use crate::event::EventBody;
+use crate::event::{check_batch, StockEvent};
 use crate::Timestamp;
 
 use super::{check_secret, check_size, decode_hex_digest, header, hmac_sha256, parse_json, verify_hmac, PosError};
 
 /// How far `t` may be from `now`, either way: 300 seconds.
 pub const TOLERANCE_SECONDS: i64 = 300;
-/// The most events one delivery may carry.
-pub const MAX_EVENTS: usize = 500;
 
 const HEADER: &str = "X-Lastunit-Signature";
 
-/// Verifies and reads one generic delivery: one event, or `{"events": [...]}` (1 to 500).
-///
-/// Every event is checked with [`EventBody::check`] as provider `lastunit` at `now`; one bad
-/// event refuses the whole delivery ([`PosError::BadBody`] naming its index), so nothing is half
-/// applied. The events come back in order, unchanged.
+/// Verifies and reads one generic delivery: one event, or `{"events": [...]}` (1 to
+/// [`MAX_BATCH`](crate::event::MAX_BATCH)), checked by [`check_batch`] as from provider
+/// `lastunit`. One bad event refuses the whole delivery ([`PosError::BadBody`] naming its
+/// position), so nothing is half applied. The events come back in order.
 pub fn read(
     body: &[u8],
     signature_header: Option<&str>,
     secret: &str,
     now: Timestamp,
-) -> Result<Vec<EventBody>, PosError> {
+) -> Result<Vec<StockEvent>, PosError> {
     check_size(body)?;
     check_secret(secret, "LASTUNIT_WEBHOOK_SECRET")?;
     let (t, signatures) = parse_header(header(signature_header, HEADER)?)?;
@@ -44,25 +41,7 @@ pub fn read(
         return Err(PosError::Unauthorized("the signature does not match".into()));
     }
 
-    let v = parse_json(body)?;
-    let events: Vec<EventBody> = match v.get("events") {
-        Some(list) if v.as_object().is_some_and(|o| o.len() == 1) => {
-            let list = list.as_array().ok_or_else(|| PosError::BadBody("`events` must be a list".into()))?;
-            if list.is_empty() || list.len() > MAX_EVENTS {
-                return Err(PosError::BadBody(format!("`events` must hold 1 to {MAX_EVENTS} events")));
-            }
-            list.iter()
-                .enumerate()
-                .map(|(i, e)| EventBody::deserialize(e).map_err(|err| PosError::BadBody(format!("event {i}: {err}"))))
-                .collect::<Result<_, _>>()?
-        }
-        _ => vec![EventBody::deserialize(&v).map_err(|err| PosError::BadBody(format!("event: {err}")))?],
-    };
-    for (i, e) in events.iter().enumerate() {
-        e.check("lastunit", now)
-            .map_err(|err| PosError::BadBody(format!("event {i} (`{}`): {err}", short(&e.event_id))))?;
-    }
-    Ok(events)
+    check_batch(&parse_json(body)?, "lastunit", now).map_err(|e| PosError::BadBody(e.to_string()))
 }
 
 /// The `X-Lastunit-Signature` value for `body` sent at `t_unix_seconds`:
@@ -99,12 +78,6 @@ fn parse_header(h: &str) -> Result<(i64, Vec<Vec<u8>>), PosError> {
     }
 }
 
-fn short(id: &str) -> String {
-    id.chars().take(64).collect()
-}
-
-use serde::Deserialize as _;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,10 +94,10 @@ mod tests {
     fn reads_one_signed_event_or_a_batch() {
         let got = read(ONE.as_bytes(), Some(&sign(SECRET, T, ONE.as_bytes())), SECRET, now()).unwrap();
         assert_eq!(got.len(), 1);
-        assert_eq!(got[0].event_id, "e-991");
+        assert_eq!(got[0].source.event_id, "e-991");
         let batch = format!(r#"{{"events":[{ONE},{}]}}"#, ONE.replace("e-991", "e-992"));
         let got = read(batch.as_bytes(), Some(&sign(SECRET, T - 10, batch.as_bytes())), SECRET, now()).unwrap();
-        assert_eq!(got.iter().map(|e| e.event_id.as_str()).collect::<Vec<_>>(), ["e-991", "e-992"]);
+        assert_eq!(got.iter().map(|e| e.source.event_id.as_str()).collect::<Vec<_>>(), ["e-991", "e-992"]);
     }
 
     #[test]
@@ -176,7 +149,7 @@ mod tests {
 
     #[test]
     fn signed_garbage_is_a_bad_body() {
-        let many = format!(r#"{{"events":[{}]}}"#, vec![ONE; MAX_EVENTS + 1].join(","));
+        let many = format!(r#"{{"events":[{}]}}"#, vec![ONE; crate::event::MAX_BATCH + 1].join(","));
         let cases = [
             "garbage".to_string(),
             "[]".into(),

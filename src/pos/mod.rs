@@ -27,7 +27,7 @@
 //!     CloverItem { merchant_id, item_id, observed_at, dedupe_id }.count(quantity) -> PosCount
 //! clover::item_stock_path(merchant_id, item_id)                           -> String   // "/v3/merchants/{mId}/item_stocks/{itemId}"
 //! clover::read_item_stock(body)                                           -> Result<i64, PosError>
-//! lastunit::read(body, signature_header, secret, now)                     -> Result<Vec<EventBody>, PosError>
+//! lastunit::read(body, signature_header, secret, now)                     -> Result<Vec<StockEvent>, PosError>
 //! lastunit::sign(secret, t_unix_seconds, body)                            -> String   // "t=<t>,v1=<hex>"
 //! ```
 //!
@@ -37,7 +37,7 @@
 //! | `/webhooks/square` | [`square::read`] | [`square::SquareNotice`]: counts in state `IN_STOCK`, and how many others were ignored |
 //! | `/webhooks/lightspeed` | [`lightspeed::read`] | `Vec<PosCount>` (empty: another type: count it as ignored) |
 //! | `/webhooks/clover` | [`clover::read`] | [`clover::CloverNotice`]: the one-time verification, or the items whose stock to read back with [`clover::item_stock_path`] and [`clover::read_item_stock`] |
-//! | `/webhooks/lastunit` | [`lastunit::read`] | `Vec<EventBody>`, 1 to 500, each already checked with [`EventBody::check`](crate::EventBody::check); [`lastunit::sign`] makes the header, also for pushes to subscribers |
+//! | `/webhooks/lastunit` | [`lastunit::read`] | `Vec<StockEvent>`: 1 to 500 events read and checked by [`check_batch`](crate::event::check_batch); [`lastunit::sign`] makes the header, also for pushes to subscribers |
 //!
 //! Quantities are whole numbers of units up to 1,000,000; fractional or larger ones are
 //! [`PosError::BadBody`], never rounded. A level below zero (Shopify and Clover report one when

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response, Result};
 
 use lastunit::catalog::MAX_UNITS;
-use lastunit::event::EventBatch;
+use lastunit::event::check_batch;
 use lastunit::forecast::IncomingLine;
 use lastunit::{StockEvent, Timestamp};
 
@@ -39,22 +39,14 @@ pub async fn sku_view(env: &Env, sku: &str) -> Result<Response> {
 /// `POST /admin/events`: one generic event or `{"events": [...]}`, provider `admin`.
 pub async fn events(mut req: Request, env: &Env) -> Result<Response> {
     let now = internal::now();
-    let batch: EventBatch = match body(&mut req).await {
+    let batch: serde_json::Value = match body(&mut req).await {
         Ok(b) => b,
         Err(e) => return http::bad_json(e),
     };
-    let bodies = batch.into_vec();
-    if bodies.is_empty() || bodies.len() > 500 {
-        return engine_error(&lastunit::Error::invalid("events", "must hold 1 to 500 events"));
+    match check_batch(&batch, "admin", now) {
+        Ok(events) => apply_events(env, events, now, 0).await,
+        Err(e) => engine_error(&e),
     }
-    let mut checked = Vec::with_capacity(bodies.len());
-    for b in &bodies {
-        match b.check("admin", now) {
-            Ok(e) => checked.push(e),
-            Err(e) => return engine_error(&e),
-        }
-    }
-    apply_events(env, checked, now, 0).await
 }
 
 /// Applies checked events, all or nothing: every SKU's share is first tried (`dry_run`) and

@@ -71,22 +71,15 @@ pub async fn handle(provider: &str, mut req: Request, env: Env) -> Result<Respon
             Err(e) => return pos_error(&e),
         },
         "lastunit" => {
-            let bodies = match pos::lastunit::read(
+            let events = match pos::lastunit::read(
                 &raw,
                 h("x-lastunit-signature").as_deref(),
                 &setting(&env, "LASTUNIT_WEBHOOK_SECRET"),
                 now,
             ) {
-                Ok(b) => b,
+                Ok(events) => events,
                 Err(e) => return pos_error(&e),
             };
-            let mut events = Vec::with_capacity(bodies.len());
-            for b in &bodies {
-                match b.check("lastunit", now) {
-                    Ok(e) => events.push(e),
-                    Err(e) => return http::engine_error(&e),
-                }
-            }
             return apply_events(&env, events, now, 0).await;
         }
         _ => return http::not_found(),

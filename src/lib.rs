@@ -43,3 +43,12 @@ pub use reservation::{Hold, HoldRequest, HoldState, ReservationLine, Reservation
 pub use sku::{Applied, LedgerEntry, Sku};
 pub use summary::{DashboardRow, SkuSummary};
 pub use time::Timestamp;
+
+/// `map.entry(key).or_default()` without allocating the key when it is already there: the
+/// engine's hot paths look up per-location and per-channel maps on every event.
+fn entry<'m, V: Default>(map: &'m mut std::collections::BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), V::default());
+    }
+    map.get_mut(key).expect("inserted above")
+}

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::Timestamp;
+use crate::{entry, Timestamp};
 
 /// Where a hold stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,19 +216,11 @@ impl ActiveHolds {
 
 /// Adds `delta` to `key`, forgetting keys that come to hold nothing so the maps stay small.
 fn bump(map: &mut BTreeMap<String, i64>, key: &str, delta: i64) {
-    let v = add(map, key);
+    let v = entry(map, key);
     *v += delta;
     if *v == 0 {
         map.remove(key);
     }
-}
-
-/// `map.entry(key).or_default()` without allocating the key when it is already there.
-fn add<'m>(map: &'m mut BTreeMap<String, i64>, key: &str) -> &'m mut i64 {
-    if !map.contains_key(key) {
-        map.insert(key.to_string(), 0);
-    }
-    map.get_mut(key).expect("inserted above")
 }
 
 impl Serialize for ActiveHolds {

@@ -18,7 +18,7 @@ use crate::stock::{CountOutcome, LocationStock};
 use crate::summary::{DayStat, SkuSummary};
 use crate::time::{DAY, HOUR};
 use crate::velocity::Velocity;
-use crate::{Error, Timestamp};
+use crate::{entry, Error, Timestamp};
 
 /// Ledger entries kept in the state (the Worker stores every entry durably besides).
 pub const LEDGER_KEPT: usize = 20;
@@ -223,11 +223,7 @@ impl Sku {
     }
 
     fn loc_mut(&mut self, location: &str) -> &mut LocationStock {
-        // Look up before inserting: this runs on every event and should not allocate.
-        if !self.stock.contains_key(location) {
-            self.stock.insert(location.to_string(), LocationStock::default());
-        }
-        self.stock.get_mut(location).expect("inserted above")
+        entry(&mut self.stock, location)
     }
 
     fn on_hand(&self, location: &str) -> i64 {
@@ -855,12 +851,4 @@ impl Sku {
     pub fn velocity_per_day(&self, now: Timestamp) -> BTreeMap<String, f64> {
         self.velocity.iter().map(|(c, v)| (c.clone(), v.per_day(now))).collect()
     }
-}
-
-/// `map.entry(key).or_default()` without allocating the key when it is already there.
-fn entry<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
-    if !map.contains_key(key) {
-        map.insert(key.to_string(), V::default());
-    }
-    map.get_mut(key).expect("inserted above")
 }

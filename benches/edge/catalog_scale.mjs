@@ -6,12 +6,8 @@
 //
 //   node benches/edge/catalog_scale.mjs [--skus 10000] [--repeat 20]
 import http from 'node:http';
-import { startServer, request, machine, VARS, fmt, summarize, sleep } from './lib.mjs';
+import { arg, startServer, request, machine, VARS, fmt, summarize, sleep } from './lib.mjs';
 
-const arg = (name, d) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : d;
-};
 const N = arg('skus', 10000);
 const REPEAT = arg('repeat', 20);
 const SEED_CONCURRENCY = 16;

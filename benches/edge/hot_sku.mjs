@@ -10,12 +10,8 @@
 //   lastunit B       reserve, then DELETE it     the same, each hold released      (201, 200)
 // A and B use two SKUs (HOT-A, HOT-B), so B does not carry A's holds.
 // The SKU has 1,000,000 units (the most one SKU may have), so every reservation succeeds.
-import { startServer, load, request, machine, VARS, fmt, sleep } from './lib.mjs';
+import { arg, startServer, load, request, machine, VARS, fmt, sleep } from './lib.mjs';
 
-const arg = (name, d) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : d;
-};
 const CONCURRENCY = arg('concurrency', 32);
 const SECONDS = arg('seconds', 10);
 const WARMUP = 2;

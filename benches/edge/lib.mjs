@@ -15,6 +15,12 @@ import { freePort, sleep, waitForHealth } from '../../tests/harness.mjs';
 
 export { freePort, sleep };
 
+/** The number after `--name` on the command line, or `fallback`. */
+export const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+
 /** The bench settings (never the developer's .dev.vars). */
 export const VARS = {
   ADMIN_TOKEN: 'bench-admin-token',

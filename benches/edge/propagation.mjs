@@ -11,23 +11,16 @@
 // reported), and the arrival minus the time the webhook was sent.
 import WebSocket from 'ws';
 import http from 'node:http';
-import { createHmac } from 'node:crypto';
-import { startServer, request, machine, VARS, fmt, summarize } from './lib.mjs';
+import { signLastunit } from '../../tests/harness.mjs';
+import { arg, startServer, request, machine, VARS, fmt, summarize } from './lib.mjs';
 
-const arg = (name, d) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : d;
-};
 const SUBSCRIBERS = arg('subscribers', 500);
 const WEBHOOKS = arg('webhooks', 100);
 const STOCK = 100000;
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
 const admin = { authorization: `Bearer ${VARS.ADMIN_TOKEN}` };
-const sign = (raw) => {
-  const t = Math.floor(Date.now() / 1000);
-  return `t=${t},v1=${createHmac('sha256', VARS.LASTUNIT_WEBHOOK_SECRET).update(`${t}.`).update(raw).digest('hex')}`;
-};
+const sign = (raw) => signLastunit(VARS.LASTUNIT_WEBHOOK_SECRET, raw);
 
 const edge = await startServer('lastunit');
 const sockets = [];

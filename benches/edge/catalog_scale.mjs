@@ -83,7 +83,7 @@ try {
   }
   const batch = [];
   for (let k = 0; k < REPEAT; k++) {
-    const start = (k * 397) % (N - 100);
+    const start = (k * 397) % (N - 99); // any window of 100 inside the N SKUs (N = 100 included)
     const skus = Array.from({ length: 100 }, (_, j) => name(start + j)).join(',');
     const r = await request(agent, `${edge.url}/v1/availability?skus=${skus}&channel=web`);
     const items = JSON.parse(r.body).items;

@@ -43,12 +43,28 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ ! -x node_module
   npm ci --no-audit --no-fund
 fi
 
-# Chromium for the browser suites.
-if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
-  say "installing chromium"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  $SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+# Chromium for the browser suites (Debian's packages; a test tool must never download a browser).
+# As root apt-get runs as it is; otherwise through sudo. `env` carries DEBIAN_FRONTEND through
+# either (a bare `VAR=x` after an empty "$SUDO" would be run as a command).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then
+    AS_ROOT=(env)
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    AS_ROOT=(sudo env)
+  else
+    say "chromium and chromium-driver are missing, and installing them needs root or password-less sudo." >&2
+    say "install them with: sudo apt-get update && sudo apt-get install -y chromium chromium-driver" >&2
+    exit 1
+  fi
+  if ! command -v apt-get >/dev/null; then
+    say "chromium is missing and this machine has no apt-get: install chromium and chromium-driver, then run again" >&2
+    exit 1
+  fi
+  say "installing chromium and chromium-driver (apt-get)"
+  # A fresh machine's package lists may be empty: update first.
+  "${AS_ROOT[@]}" DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${AS_ROOT[@]}" DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver
+  command -v chromium >/dev/null || { say "apt-get finished but chromium is still not on PATH" >&2; exit 1; }
 fi
 
 # Local settings.

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use crate::allocation::Allocations;
 use crate::availability::{Availability, Status};
 use crate::buffer::BufferModel;
 use crate::catalog::{BufferPolicy, SkuConfig, Topology, MAX_UNITS};
@@ -113,8 +114,8 @@ pub struct Sku {
     /// Holds changed since the caller last stored them.
     #[serde(skip)]
     changed_holds: BTreeSet<String>,
-    /// Allocated units each named channel has left.
-    allocation_left: BTreeMap<String, i64>,
+    /// Allocated units each named channel has left (the rule is in [`crate::allocation`]).
+    allocation_left: Allocations,
     buffer_in_force: u32,
     velocity: BTreeMap<String, Velocity>,
     returns: BTreeMap<String, ReturnStats>,
@@ -144,7 +145,7 @@ impl Sku {
             settled: BTreeMap::new(),
             settled_order: VecDeque::new(),
             changed_holds: BTreeSet::new(),
-            allocation_left: BTreeMap::new(),
+            allocation_left: Allocations::default(),
             buffer_in_force: 0,
             velocity: BTreeMap::new(),
             returns: BTreeMap::new(),
@@ -189,8 +190,7 @@ impl Sku {
     pub fn configure(&mut self, config: SkuConfig, now: Timestamp) -> Result<(), Error> {
         config.validate(&self.sku)?;
         if config.allocation != self.config.allocation || self.version == 0 {
-            self.allocation_left =
-                config.allocation.iter().flatten().map(|(c, u)| (c.clone(), i64::from(*u))).collect();
+            self.allocation_left = Allocations::start(config.allocation.as_ref());
         }
         self.config = config;
         self.recompute_buffer(now);
@@ -272,23 +272,7 @@ impl Sku {
         let locations = self.topology.channel(channel)?;
         let pool: i64 = locations.iter().map(|l| self.free_at(l)).sum();
         let buffer = if self.config.buffers(channel) { i64::from(self.buffer_in_force) } else { 0 };
-        let available = match &self.config.allocation {
-            Some(alloc) if alloc.contains_key(channel) => {
-                let left = self.allocation_left.get(channel).copied().unwrap_or(0) - self.held_on(channel);
-                left.min(pool)
-            }
-            Some(_) => {
-                let dedicated: i64 = self
-                    .allocation_left
-                    .iter()
-                    .filter(|(c, _)| c.as_str() != channel)
-                    .map(|(c, left)| (left - self.held_on(c)).max(0))
-                    .sum();
-                pool - dedicated - buffer
-            }
-            None => pool - buffer,
-        };
-        Ok(available.max(0))
+        Ok(self.allocation_left.available(channel, pool, buffer, |c| self.held_on(c)))
     }
 
     /// The availability object for `channel`.
@@ -346,6 +330,7 @@ impl Sku {
                 entry.channel = Some(channel.clone());
                 entry.quantity = self.shelve(&loc, -quantity, at, now, &mut entry);
                 self.record_sale(channel, *quantity, at, now);
+                self.allocation_left.sold(channel, *quantity);
             }
             Movement::Return { channel, origin_channel, quantity, reason, restock } => {
                 entry.kind = "return".into();
@@ -354,6 +339,7 @@ impl Sku {
                 entry.reason = Some(reason.clone());
                 if *restock {
                     entry.quantity = self.shelve(&loc, *quantity, at, now, &mut entry);
+                    self.allocation_left.restocked(origin_channel, *quantity, self.config.allocation.as_ref());
                 } else {
                     self.loc_mut(&loc).unsellable += quantity;
                 }
@@ -675,9 +661,7 @@ impl Sku {
             };
             self.push_ledger(entry);
         }
-        if let Some(left) = self.allocation_left.get_mut(&hold.channel) {
-            *left -= hold.quantity;
-        }
+        self.allocation_left.sold(&hold.channel, hold.quantity);
         self.record_sale(&hold.channel, hold.quantity, now, now);
         let committed = self.settle(id, HoldState::Committed { order_id: order_id.to_string() }, now);
         self.recompute_buffer(now);

@@ -1,6 +1,9 @@
 //! A proptest state machine: random interleavings of PoS sales, returns, receivings, waste,
 //! counts, duplicated and reordered deliveries, reservations, commits, releases and clock ticks,
-//! driven through the real engine and checked against a naive reference ledger.
+//! driven through the real engine and checked against a naive reference ledger. The reference
+//! also keeps each allocated channel's share by hand (every sale on the channel uses it up, a
+//! restocked return of a unit bought there gives it back) and derives every channel's
+//! availability from it.
 mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -13,8 +16,8 @@ const CHANNELS: [&str; 3] = ["store", "web", "marketplace"];
 
 #[derive(Clone, Debug)]
 enum Op {
-    Sale { loc: usize, qty: i64 },
-    Return { loc: usize, qty: i64, restock: bool },
+    Sale { loc: usize, qty: i64, channel: usize },
+    Return { loc: usize, qty: i64, restock: bool, origin: usize },
     Receive { loc: usize, qty: i64 },
     Waste { loc: usize, qty: i64 },
     Count { loc: usize, qty: i64, ago_s: i64 },
@@ -28,8 +31,9 @@ enum Op {
 fn op(with_counts: bool) -> impl Strategy<Value = Op> {
     let loc = 0..LOCATIONS.len();
     prop_oneof![
-        3 => (loc.clone(), 1..4i64).prop_map(|(loc, qty)| Op::Sale { loc, qty }),
-        1 => (loc.clone(), 1..3i64, any::<bool>()).prop_map(|(loc, qty, restock)| Op::Return { loc, qty, restock }),
+        3 => (loc.clone(), 1..4i64, 0..CHANNELS.len()).prop_map(|(loc, qty, channel)| Op::Sale { loc, qty, channel }),
+        1 => (loc.clone(), 1..3i64, any::<bool>(), 0..CHANNELS.len())
+            .prop_map(|(loc, qty, restock, origin)| Op::Return { loc, qty, restock, origin }),
         2 => (loc.clone(), 1..6i64).prop_map(|(loc, qty)| Op::Receive { loc, qty }),
         1 => (loc.clone(), 1..2i64).prop_map(|(loc, qty)| Op::Waste { loc, qty }),
         (if with_counts { 1 } else { 0 }) => (loc, 0..12i64, 0..600i64).prop_map(|(loc, qty, ago_s)| Op::Count { loc, qty, ago_s }),
@@ -41,11 +45,29 @@ fn op(with_counts: bool) -> impl Strategy<Value = Op> {
     ]
 }
 
-/// The naive reference: a list of applied deltas per location, by event id.
+/// The naive reference: a list of applied deltas per location, by event id, and what each
+/// allocated channel has left of its share.
 #[derive(Default)]
 struct Reference {
     applied: BTreeSet<String>,
     on_hand: BTreeMap<&'static str, i64>,
+    share_size: BTreeMap<&'static str, i64>,
+    share_left: BTreeMap<&'static str, i64>,
+    buffer: i64,
+}
+
+impl Reference {
+    fn sold(&mut self, channel: &str, units: i64) {
+        if let Some(left) = self.share_left.get_mut(channel) {
+            *left = (*left - units).max(0);
+        }
+    }
+
+    fn restocked(&mut self, origin: &str, units: i64) {
+        if let Some(left) = self.share_left.get_mut(origin) {
+            *left = (*left + units).min(self.share_size[origin]);
+        }
+    }
 }
 
 struct Run {
@@ -67,10 +89,20 @@ impl Run {
         let mut reference = Reference::default();
         reference.on_hand.insert("main-st", 5);
         reference.on_hand.insert("warehouse", 5);
+        let config: lastunit::SkuConfig = serde_json::from_str(config).unwrap();
+        for (c, units) in config.allocation.iter().flatten() {
+            let c: &'static str = CHANNELS.iter().find(|x| **x == c.as_str()).unwrap();
+            reference.share_size.insert(c, i64::from(*units));
+            reference.share_left.insert(c, i64::from(*units));
+        }
+        if let lastunit::BufferPolicy::Fixed { units } = config.buffer {
+            reference.buffer = i64::from(units);
+        }
         Run { sku, now: T0, next_id: 0, delivered: Vec::new(), holds: Vec::new(), reference, edge_sold: 0, with_counts }
     }
 
-    fn deliver(&mut self, json: String, loc: &'static str, delta: i64) {
+    /// Delivers an event; `share` is what it does to the reference's shares once applied.
+    fn deliver(&mut self, json: String, loc: &'static str, delta: i64, share: impl FnOnce(&mut Reference)) {
         let body: EventBody = serde_json::from_str(&json).unwrap();
         let e = body.check("square", self.now).unwrap();
         let before = self.sku.version();
@@ -80,6 +112,7 @@ impl Run {
             Applied::Applied(_) => {
                 assert!(first_time, "an event counted twice: {json}");
                 *self.reference.on_hand.get_mut(loc).unwrap() += delta;
+                share(&mut self.reference);
                 assert!(self.sku.version() > before, "version must rise with every change");
             }
             Applied::Duplicate => assert!(!first_time, "a new event taken for a duplicate"),
@@ -95,25 +128,26 @@ impl Run {
         self.next_id += 1;
         let at = self.now;
         match *op {
-            Op::Sale { loc, qty } => {
-                let l = LOCATIONS[loc];
-                self.deliver(format!(r#"{{"event_id":"e{id}","type":"sale","sku":"A","location":"{l}","quantity":{qty},"occurred_at":"{at}"}}"#), l, -qty)
+            Op::Sale { loc, qty, channel } => {
+                let (l, c) = (LOCATIONS[loc], CHANNELS[channel]);
+                self.deliver(format!(r#"{{"event_id":"e{id}","type":"sale","sku":"A","location":"{l}","quantity":{qty},"channel":"{c}","occurred_at":"{at}"}}"#), l, -qty, |r| r.sold(c, qty))
             }
-            Op::Return { loc, qty, restock } => {
-                let l = LOCATIONS[loc];
+            Op::Return { loc, qty, restock, origin } => {
+                let (l, o) = (LOCATIONS[loc], CHANNELS[origin]);
                 self.deliver(
-                    format!(r#"{{"event_id":"e{id}","type":"return","sku":"A","location":"{l}","quantity":{qty},"origin_channel":"web","restock":{restock},"occurred_at":"{at}"}}"#),
+                    format!(r#"{{"event_id":"e{id}","type":"return","sku":"A","location":"{l}","quantity":{qty},"origin_channel":"{o}","restock":{restock},"occurred_at":"{at}"}}"#),
                     l,
                     if restock { qty } else { 0 },
+                    |r| if restock { r.restocked(o, qty) },
                 )
             }
             Op::Receive { loc, qty } => {
                 let l = LOCATIONS[loc];
-                self.deliver(format!(r#"{{"event_id":"e{id}","type":"receive","sku":"A","location":"{l}","quantity":{qty},"occurred_at":"{at}"}}"#), l, qty)
+                self.deliver(format!(r#"{{"event_id":"e{id}","type":"receive","sku":"A","location":"{l}","quantity":{qty},"occurred_at":"{at}"}}"#), l, qty, |_| ())
             }
             Op::Waste { loc, qty } => {
                 let l = LOCATIONS[loc];
-                self.deliver(format!(r#"{{"event_id":"e{id}","type":"waste","sku":"A","location":"{l}","quantity":{qty},"occurred_at":"{at}"}}"#), l, -qty)
+                self.deliver(format!(r#"{{"event_id":"e{id}","type":"waste","sku":"A","location":"{l}","quantity":{qty},"occurred_at":"{at}"}}"#), l, -qty, |_| ())
             }
             Op::Count { loc, qty, ago_s } => {
                 let l = LOCATIONS[loc];
@@ -172,6 +206,7 @@ impl Run {
                                 *self.reference.on_hand.get_mut(l).unwrap() -= q;
                             }
                             self.edge_sold += h.quantity;
+                            self.reference.sold(&h.channel, h.quantity);
                         }
                         (Some(h), Ok(_)) => assert!(
                             matches!(h.state, HoldState::Committed { .. }),
@@ -211,9 +246,32 @@ impl Run {
             assert!(a.available <= shelf, "{c} offers {} of {shelf} on the shelf", a.available);
             assert_eq!(a.status == lastunit::Status::OutOfStock, a.available == 0);
         }
+        self.check_availability();
         // Active holds never claim more than the shelf holds.
         let shelf: i64 = LOCATIONS.iter().map(|l| self.sku.on_hand_at(l).max(0)).sum();
         assert!(reserved <= shelf, "{reserved} held of {shelf}");
+    }
+}
+
+impl Run {
+    /// Every channel's availability, derived by hand from the reference's shelf, the active
+    /// holds and the shares: a channel with a share sells what it has left beyond its holds;
+    /// another the free shelf less what the shares keep and the buffer.
+    fn check_availability(&self) {
+        let active: Vec<lastunit::Hold> =
+            self.holds.iter().filter_map(|id| self.sku.hold(id)).filter(|h| h.is_active()).cloned().collect();
+        let held_on = |c: &str| active.iter().filter(|h| h.channel == c).map(|h| h.quantity).sum::<i64>();
+        let held_at = |l: &str| active.iter().map(|h| h.placed.get(l).copied().unwrap_or(0)).sum::<i64>();
+        let kept: i64 = self.reference.share_left.iter().map(|(c, left)| (left - held_on(c)).max(0)).sum();
+        for c in CHANNELS {
+            let locs = lastunit::Topology::channel(self.sku.topology(), c).unwrap();
+            let pool: i64 = locs.iter().map(|l| (self.reference.on_hand[l.as_str()] - held_at(l)).max(0)).sum();
+            let expected = match self.reference.share_left.get(c) {
+                Some(left) => (left - held_on(c)).min(pool),
+                None => pool - kept - if c == "store" { 0 } else { self.reference.buffer },
+            };
+            assert_eq!(self.sku.available(c).unwrap(), expected.max(0), "available on {c}");
+        }
     }
 }
 
@@ -231,6 +289,14 @@ proptest! {
     #[test]
     fn counts_never_break_the_safety_rules(ops in proptest::collection::vec(op(true), 1..80)) {
         let mut run = Run::new(r#"{"allocation":{"marketplace":3}}"#, true);
+        for o in &ops {
+            run.step(o);
+        }
+    }
+
+    #[test]
+    fn every_sale_on_a_channel_uses_its_share(ops in proptest::collection::vec(op(false), 1..80)) {
+        let mut run = Run::new(r#"{"allocation":{"marketplace":3,"web":2},"max_per_cart":4}"#, false);
         for o in &ops {
             run.step(o);
         }

@@ -195,7 +195,7 @@ mod tests {
 
     #[test]
     fn calibrates_the_shipped_sample() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/sales.csv");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../samples/sales.csv");
         let out = run(&args(&format!("calibrate --sales {path}"))).unwrap();
         assert!(out.contains("tee-black-m"), "{out}");
         assert!(out.contains("silk-scarf"), "{out}");

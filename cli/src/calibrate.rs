@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use lastunit::buffer::{BufferAdvice, BufferModel};
-use lastunit::time::DAY;
 use lastunit::velocity::Velocity;
 use lastunit::Timestamp;
 
@@ -30,33 +29,19 @@ pub struct Advice {
     pub now: Timestamp,
 }
 
-/// Splits one CSV line, honouring double quotes (`"a,b"`, `""` for a quote).
-fn fields(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out.into_iter().map(|f| f.trim().to_string()).collect()
-}
-
-/// Reads `sku,channel,quantity,time` rows (header first, columns in any order).
+/// Reads `sku,channel,quantity,time` rows (header first, columns in any order, other columns
+/// ignored; blank lines and `#` comments skipped). Errors name the line.
 pub fn parse_csv(text: &str) -> Result<Vec<Sale>, String> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
-    let (_, header) = lines.next().ok_or("the file is empty: expected a header row sku,channel,quantity,time")?;
+    let mut reader = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let header: Vec<String> =
-        fields(header.trim_start_matches('\u{feff}')).into_iter().map(|h| h.to_ascii_lowercase()).collect();
+        reader.headers().map_err(|e| format!("the header row: {e}"))?.iter().map(str::to_ascii_lowercase).collect();
+    if header.iter().all(String::is_empty) {
+        return Err("the file is empty: expected a header row sku,channel,quantity,time".into());
+    }
     let col = |name: &str| {
         header
             .iter()
@@ -65,13 +50,16 @@ pub fn parse_csv(text: &str) -> Result<Vec<Sale>, String> {
     };
     let (i_sku, i_channel, i_qty, i_time) = (col("sku")?, col("channel")?, col("quantity")?, col("time")?);
     let mut sales = Vec::new();
-    for (n, line) in lines {
-        let line_no = n + 1;
-        let f = fields(line);
+    for record in reader.records() {
+        let record = record.map_err(|e| match e.position() {
+            Some(p) => format!("line {}: {e}", p.line()),
+            None => e.to_string(),
+        })?;
+        let line_no = record.position().map_or(0, |p| p.line());
         let get = |i: usize, what: &str| {
-            f.get(i).filter(|v| !v.is_empty()).ok_or_else(|| format!("line {line_no}: missing {what}"))
+            record.get(i).filter(|v| !v.is_empty()).ok_or_else(|| format!("line {line_no}: missing {what}"))
         };
-        let sku = get(i_sku, "sku")?.clone();
+        let sku = get(i_sku, "sku")?.to_string();
         lastunit::names::check_sku(&sku)
             .map_err(|_| format!("line {line_no}: `{sku}` is not a SKU id ([A-Za-z0-9._-]{{1,64}})"))?;
         let channel = get(i_channel, "channel")?.to_ascii_lowercase();
@@ -210,7 +198,6 @@ pub fn report(advice: &[Advice]) -> String {
         let json = format!("{{\"mode\":\"fixed\",\"units\":{}}}", a.advice.units);
         out.push_str(&format!("  set it: PUT /admin/skus/{} with \"buffer\": {json} (or {{\"mode\":\"auto\",...}} to follow velocity)\n\n", a.sku));
     }
-    let _ = DAY;
     out
 }
 
@@ -227,6 +214,9 @@ mod tests {
     fn reads_the_csv() {
         let s = parse_csv(CSV).unwrap();
         assert_eq!(s.len(), 3);
+        assert_eq!(s[2].sku, "b", "a quoted comma stays inside its field");
+        let bom = parse_csv("\u{feff}sku,channel,quantity,time\na,store,1,2026-11-01T10:00:00Z\n").unwrap();
+        assert_eq!(bom[0].sku, "a", "a byte-order mark is not part of the first column's name");
         assert_eq!(
             s[1],
             Sale {
@@ -236,7 +226,6 @@ mod tests {
                 time: Timestamp::parse("2026-11-01T10:00:00Z").unwrap()
             }
         );
-        assert_eq!(fields("x,\"a \"\"b\"\", c\",y"), ["x", "a \"b\", c", "y"]);
     }
 
     #[test]
@@ -247,6 +236,13 @@ mod tests {
             ("sku,channel,quantity,time\na,store,1,yesterday\n", "line 2: time"),
             ("sku,channel,quantity,time\na b,store,1,2026-11-01T10:00:00Z\n", "line 2: `a b`"),
             ("sku,channel,quantity,time\n", "no sales"),
+            ("", "empty"),
+            ("\n# only a comment\n", "empty"),
+            ("sku,channel,quantity,time\na,store\n", "line 2: missing quantity"),
+            (
+                "sku,channel,quantity,time\n\n# c\na,web,1,2026-11-01T10:00:00Z\nb,web,x,2026-11-01T10:00:00Z\n",
+                "line 5: quantity",
+            ),
         ] {
             let e = parse_csv(csv).unwrap_err();
             assert!(e.contains(needle), "{csv}: {e}");

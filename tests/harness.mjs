@@ -8,6 +8,7 @@
 //
 // Every started edge is stopped (process-group kill) when the test process exits.
 import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -78,20 +79,38 @@ export function freePort() {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `fn` until it returns a truthy value (returned) or `timeoutMs` passes (throws). */
-export async function waitFor(fn, { timeoutMs = 10000, intervalMs = 100, what = 'condition' } = {}) {
+/**
+ * Waits for something that arrives asynchronously (a DOM change, a WebSocket message, a push to
+ * a local server, an alarm's effect, a dashboard row): calls `check` until it returns without
+ * throwing, and returns what it returned. `check` asserts (node:assert), so on timeout the error
+ * says what was wanted and what was last seen. Never a fixed sleep in its place.
+ *
+ *   const w = await eventually(async () => {
+ *     const w = await readWidget(page, 'tee');
+ *     assert.equal(w.status, 'out_of_stock');
+ *     return w;
+ *   }, { what: 'the tee sold out' });
+ */
+export async function eventually(check, { timeoutMs = 10000, intervalMs = 100, what = 'condition' } = {}) {
   const until = Date.now() + timeoutMs;
-  let last;
   for (;;) {
     try {
-      last = await fn();
-      if (last) return last;
+      return await check();
     } catch (e) {
-      last = e;
+      if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${e?.message ?? e}`, { cause: e });
     }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
     await sleep(intervalMs);
   }
+}
+
+/** Polls `fn` until it returns a truthy value (returned) or `timeoutMs` passes (throws with the
+ * last value). For a failure message that shows more than `false`, assert inside `eventually`. */
+export function waitFor(fn, { what = 'condition', ...opts } = {}) {
+  return eventually(async () => {
+    const last = await fn();
+    if (!last) throw new Error(`last: ${JSON.stringify(last)}`);
+    return last;
+  }, { what, ...opts });
 }
 
 /**
@@ -289,4 +308,20 @@ export async function skuWithStock(edge, sku, stock = {}, config = {}) {
     const e = await edge.admin('POST', '/admin/events', { events });
     if (e.status !== 200) throw new Error(`stock events failed: ${e.status} ${JSON.stringify(e.body)}`);
   }
+}
+
+/**
+ * Waits until the catalog (dashboard rows, questions) has the newest summary of every SKU in
+ * `skus`: each SKU object sends its summary from its alarm, after it has answered, so the rows
+ * lag a change by a moment. Returns those rows.
+ */
+export function catalogCaughtUp(edge, skus, { timeoutMs = 20000 } = {}) {
+  return eventually(async () => {
+    const want = {};
+    for (const sku of skus) want[sku] = (await edge.admin('GET', `/admin/skus/${encodeURIComponent(sku)}`)).body.version;
+    const r = await edge.admin('GET', `/admin/dashboard?skus=${skus.map(encodeURIComponent).join(',')}`);
+    const rows = r.body.rows ?? [];
+    assert.deepEqual(Object.fromEntries(rows.map((x) => [x.sku, x.version])), want, 'dashboard row versions = SKU versions');
+    return rows;
+  }, { timeoutMs, what: `the catalog to catch up with ${skus.join(', ')}` });
 }

@@ -1,12 +1,12 @@
 // The operator dashboard in a real headless Chromium against the real edge (wrangler dev):
 // token entry, rows riskiest first, a store sale recorded through the form, the ask box, the
-// buffer policy form, and a screenshot for the docs (docs/img/dashboard.png).
+// buffer policy form, and a screenshot for the docs (docs/img/dashboard.png with UPDATE_SCREENSHOTS=1).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, basicCatalog, skuWithStock, startEdge, uid } from '../harness.mjs';
-import { launchBrowser } from './support.mjs';
+import { ROOT, basicCatalog, catalogCaughtUp, skuWithStock, startEdge, uid } from '../harness.mjs';
+import { SCREENSHOTS, launchBrowser } from './support.mjs';
 
 const TOKEN = 'test-admin-token';
 const hoursAgo = (h) => new Date(Date.now() - h * 3600e3).toISOString();
@@ -51,6 +51,8 @@ async function seed(edge) {
   ]);
   const po = await edge.admin('POST', '/admin/purchase-orders', { po_id: 'PO-17', location: 'warehouse', lines: [{ sku: 'tee', quantity: 24, expected_at: inDays(9) }, { sku: 'socks', quantity: 40, expected_at: inDays(4) }] });
   if (po.status >= 300) throw new Error(`PO failed: ${po.status} ${JSON.stringify(po.body)}`);
+  // The page reads the catalog's rows, which follow each SKU's alarm: open it once they are in.
+  await catalogCaughtUp(edge, ['lamp', 'tee', 'mug', 'scarf', 'socks']);
 }
 
 describe('operator dashboard', () => {
@@ -121,7 +123,8 @@ describe('operator dashboard', () => {
     await page.click('#event-form button[type=submit]');
     await page.waitForFunction(() => /Recorded/.test(document.querySelector('#event-form .form-status').textContent));
     await page.waitForFunction(() => /main-st\s*1/.test(document.querySelector('#rows tr[data-sku="tee"] td:nth-child(4)').textContent));
-    assert.match(await page.textContent('#ledger'), /sale[\s\S]*main-st[\s\S]*-2/);
+    // The ledger is read again beside the rows: either may be drawn first.
+    await page.waitForFunction(() => /sale[\s\S]*main-st[\s\S]*-2/.test(document.querySelector('#ledger').textContent));
     await page.click('#sku-dialog [data-close]');
   });
 
@@ -214,8 +217,8 @@ describe('operator dashboard', () => {
     await page.fill('#ask-q', 'which products are at risk of online stockout this week');
     await page.click('#ask-form button[type=submit]');
     await page.waitForFunction(() => /at risk/.test(document.querySelector('#ask-answer').textContent));
-    mkdirSync(join(ROOT, 'docs', 'img'), { recursive: true });
-    await page.screenshot({ path: join(ROOT, 'docs', 'img', 'dashboard.png'), fullPage: true });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
     assert.deepEqual(pageErrors, []);
   });
 });

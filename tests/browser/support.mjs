@@ -5,9 +5,12 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { extname, join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
-import { ROOT, freePort } from '../harness.mjs';
+import { ROOT, eventually, freePort } from '../harness.mjs';
 
 export const DIST = join(ROOT, 'www', 'dist');
+/** Where screenshots go: docs/img with UPDATE_SCREENSHOTS=1 (to renew the docs' pictures),
+ * tests/.tmp/img otherwise, so that a test run never changes a tracked file. */
+export const SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'img') : join(ROOT, 'tests', '.tmp', 'img');
 
 /** Fails early with a clear message when the widget was not built. */
 export function requireWidgetBuild() {
@@ -65,7 +68,8 @@ export async function startStatic({ pages = {}, dir, port } = {}) {
   return { url: `http://127.0.0.1:${port}`, port, close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }) };
 }
 
-/** What a widget element shows: {status, available, text, hold, notice, inStoreOnly}. */
+/** What a widget element shows: {status, available, text, hold, notice, inStoreOnly, ariaLive,
+ * buttonDisabled} (`buttonDisabled`: the SKU's add-to-cart button, `null` when there is none). */
 export async function readWidget(page, sku, channel) {
   return page.evaluate(([sku, channel]) => {
     const sel = channel ? `[data-lastunit-sku="${sku}"][data-lastunit-channel="${channel}"]` : `[data-lastunit-sku="${sku}"]`;
@@ -80,13 +84,29 @@ export async function readWidget(page, sku, channel) {
       notice: part('notice'),
       inStoreOnly: el.hasAttribute('data-lastunit-in-store-only'),
       ariaLive: el.getAttribute('aria-live'),
+      buttonDisabled: document.querySelector(`[data-lastunit-add-to-cart="${sku}"]`)?.disabled ?? null,
     };
   }, [sku, channel ?? null]);
 }
 
-/** Whether the add-to-cart button of `sku` is disabled. */
-export function buttonDisabled(page, sku) {
-  return page.evaluate((sku) => document.querySelector(`[data-lastunit-add-to-cart="${sku}"]`).disabled, sku);
+const matches = (value, want) => (want instanceof RegExp ? typeof value === 'string' && want.test(value) : value === want);
+const describe = (want) => `{${Object.entries(want).map(([k, v]) => `${k}: ${v instanceof RegExp ? v : JSON.stringify(v)}`).join(', ')}}`;
+
+/**
+ * Waits until the widget of `sku` shows every field of `want` (the fields of `readWidget`; a
+ * RegExp must match, any other value must be equal) and returns all it shows. The widget's
+ * answers arrive asynchronously (a live push, a reservation's answer, a poll) and in any order:
+ * wait for the whole state a test asserts, never read it once. On timeout the error shows what
+ * was wanted and the last state seen.
+ *
+ *   await widgetShows(page, 'cap', { status: 'out_of_stock', text: 'Out of stock', buttonDisabled: true });
+ */
+export function widgetShows(page, sku, want, { channel, ...opts } = {}) {
+  return eventually(async () => {
+    const w = await readWidget(page, sku, channel);
+    if (!w || Object.entries(want).some(([k, v]) => !matches(w[k], v))) throw new Error(`wanted ${describe(want)}, last seen ${JSON.stringify(w)}`);
+    return w;
+  }, { what: `the widget of ${sku}`, ...opts });
 }
 
 /**

@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { startEdge, basicCatalog, skuWithStock, uid, sleep } from '../harness.mjs';
+import { startEdge, basicCatalog, skuWithStock, uid, eventually } from '../harness.mjs';
 
 let edge;
 before(async () => {
@@ -188,12 +188,12 @@ test('a hold expires on its own (alarm, no request), and its commit is then 410'
   await new Promise((res, rej) => { ws.once('open', res); ws.once('error', rej); });
   const r = await reserve({ cart_id: 'c', ttl_seconds: 3, lines: [{ sku, quantity: 2 }] });
   assert.equal(r.status, 201);
-  const held = () => messages.findIndex((m) => m.available === 0);
-  const until = Date.now() + 20000;
-  while (!(held() >= 0 && messages.slice(held()).some((m) => m.available === 2)) && Date.now() < until) await sleep(100);
+  await eventually(() => {
+    const held = messages.findIndex((m) => m.available === 0);
+    assert.ok(held >= 0, `the hold was announced: ${JSON.stringify(messages)}`);
+    assert.ok(messages.slice(held).some((m) => m.available === 2), `expiry pushed by the alarm: ${JSON.stringify(messages)}`);
+  }, { timeoutMs: 20000, what: 'the hold, then its expiry, on the live stream' });
   ws.close();
-  assert.ok(held() >= 0, `the hold was announced: ${JSON.stringify(messages)}`);
-  assert.ok(messages.slice(held()).some((m) => m.available === 2), `expiry pushed by the alarm: ${JSON.stringify(messages)}`);
   const c = await edge.checkout('POST', `/v1/reservations/${r.body.reservation_id}/commit`, { order_id: 'late' });
   assert.equal(c.status, 410);
   assert.equal(c.body.error, 'reservation_expired');

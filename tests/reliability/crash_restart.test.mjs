@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEdge, basicCatalog, skuWithStock, uid, sleep, waitFor, signLastunit } from '../harness.mjs';
+import { startEdge, basicCatalog, skuWithStock, uid, waitFor, signLastunit } from '../harness.mjs';
 import { rng, safeJson, tally } from './lib.mjs';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'lastunit-crash-'));
@@ -45,12 +45,15 @@ test('kill -9 five times under load: every acknowledged write survives, retries 
   const lost = []; // requests with no answer (connection cut), retried after the restart
   const unexpected = [];
 
-  const reserve = async (key, quantity) => {
-    const res = await safeJson(edge, 'POST', '/v1/reservations', { cart_id: `cart-${key}`, channel: 'web', ttl_seconds: 3600, lines: [{ sku, quantity }] }, { ...sf(), 'idempotency-key': key });
+  let answered = 0; // answers received so far (any status): how far the load has got
+  const counted = async (request) => {
+    const res = await request;
+    if (res.status !== 0) answered++;
     return res;
   };
-  const commit = (id) => safeJson(edge, 'POST', `/v1/reservations/${id}/commit`, { order_id: `o-${id.slice(0, 8)}` }, co());
-  const deliver = (raw) => safeJson(edge, 'POST', '/webhooks/lastunit', raw, { 'content-type': 'application/json', 'x-lastunit-signature': signLastunit(edge.vars.LASTUNIT_WEBHOOK_SECRET, raw) });
+  const reserve = (key, quantity) => counted(safeJson(edge, 'POST', '/v1/reservations', { cart_id: `cart-${key}`, channel: 'web', ttl_seconds: 3600, lines: [{ sku, quantity }] }, { ...sf(), 'idempotency-key': key }));
+  const commit = (id) => counted(safeJson(edge, 'POST', `/v1/reservations/${id}/commit`, { order_id: `o-${id.slice(0, 8)}` }, co()));
+  const deliver = (raw) => counted(safeJson(edge, 'POST', '/webhooks/lastunit', raw, { 'content-type': 'application/json', 'x-lastunit-signature': signLastunit(edge.vars.LASTUNIT_WEBHOOK_SECRET, raw) }));
 
   async function shopperLoop(stop) {
     while (!stop.now) {
@@ -155,7 +158,10 @@ test('kill -9 five times under load: every acknowledged write survives, retries 
       assert.equal(expHold.status, 201);
       await waitFor(async () => (await edge.admin('GET', '/admin/dashboard')).body.rows?.some((x) => x.sku === expSku && x.reserved === 3), { what: 'the hold in the dashboard' });
     }
-    await sleep(r.int(400, 1500));
+    // The crash comes after a random amount of work rather than a random time, so it lands in
+    // the middle of the load however busy the machine is.
+    const crashAt = answered + r.int(50, 300);
+    await waitFor(() => answered >= crashAt, { timeoutMs: 60000, intervalMs: 5, what: `round ${round}: the load under way` });
     await edge.kill9();
     stop.now = true;
     await Promise.all(loops);

@@ -10,9 +10,11 @@ STATE_DIR ?= .wrangler/state
 SEED_DEMO ?= 1
 
 SHELL := /usr/bin/env bash
-export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+# Where cargo installs tools: $CARGO_HOME/bin, or ~/.cargo/bin (as cargo and the scripts decide).
+CARGO_BIN := $(or $(CARGO_HOME),$(HOME)/.cargo)/bin
+export PATH := $(CARGO_BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 # worker-build must never download its tools.
-export WASM_BINDGEN_BIN ?= $(HOME)/.cargo/bin/wasm-bindgen
+export WASM_BINDGEN_BIN ?= $(CARGO_BIN)/wasm-bindgen
 export WASM_OPT_BIN ?= $(CURDIR)/node_modules/.bin/wasm-opt
 export ESBUILD_BIN ?= $(CURDIR)/node_modules/.bin/esbuild
 
@@ -36,7 +38,7 @@ dev: build
 
 test-engine:
 	cargo test --workspace --exclude lastunit-worker
-	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$(HOME)/.cargo/bin/wasm-bindgen-test-runner \
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$(CARGO_BIN)/wasm-bindgen-test-runner \
 		cargo test --target wasm32-unknown-unknown --features wasm --test wasm
 
 test-e2e:

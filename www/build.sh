@@ -5,12 +5,12 @@
 #   www/dist/widget/lastunit_widget_bg.wasm
 #   www/dist/index.html, shop.css, shop.js  the demo storefront (from www/static/)
 #   www/dist/dashboard/                     the operator dashboard (from www/dashboard/, if present)
-# Needs: rustup target wasm32-unknown-unknown, ~/.cargo/bin/wasm-bindgen 0.2.129,
+# Needs: rustup target wasm32-unknown-unknown, wasm-bindgen 0.2.129 in ${CARGO_HOME:-~/.cargo}/bin,
 # node_modules/.bin/wasm-opt (npm binaryen). Prints the gzipped size of what a shopper downloads.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
-WASM_BINDGEN="${WASM_BINDGEN_BIN:-$HOME/.cargo/bin/wasm-bindgen}"
+WASM_BINDGEN="${WASM_BINDGEN_BIN:-${CARGO_HOME:-$HOME/.cargo}/bin/wasm-bindgen}"
 WASM_OPT="${WASM_OPT_BIN:-$ROOT/node_modules/.bin/wasm-opt}"
 OUT="$ROOT/www/dist"
 PKG="$ROOT/www/pkg"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what lastunit needs to build and test, only what is missing or at the wrong version.
-# Idempotent and quick when everything is in place.
+# Idempotent and quick when everything is in place. Every install it makes prints a line
+# "bootstrap: installing ..." (scripts/fresh-check.sh checks that a second run prints none).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,7 @@ if ! command -v cargo >/dev/null; then
   curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal
 fi
 if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-  say "adding the wasm32-unknown-unknown target"
+  say "installing the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
 
@@ -39,7 +40,7 @@ if ! command -v node >/dev/null; then
 fi
 stamp=node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ ! -x node_modules/.bin/wrangler ]; then
-  say "npm ci"
+  say "installing the npm tools (npm ci)"
   npm ci --no-audit --no-fund
 fi
 
@@ -61,9 +62,11 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     exit 1
   fi
   say "installing chromium and chromium-driver (apt-get)"
-  # A fresh machine's package lists may be empty: update first.
-  "${AS_ROOT[@]}" DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${AS_ROOT[@]}" DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver
+  # A fresh machine's package lists may be empty: update first. Another apt-get (a second
+  # bootstrap, unattended upgrades) may hold the lock for a while: wait for it instead of failing.
+  APT=(apt-get -qq -o DPkg::Lock::Timeout=600)
+  "${AS_ROOT[@]}" DEBIAN_FRONTEND=noninteractive "${APT[@]}" update
+  "${AS_ROOT[@]}" DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y --no-install-recommends chromium chromium-driver
   command -v chromium >/dev/null || { say "apt-get finished but chromium is still not on PATH" >&2; exit 1; }
 fi
 

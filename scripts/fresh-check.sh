@@ -125,6 +125,7 @@ PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>
 URL="http://127.0.0.1:$PORT"
 t=$(clock)
 say "make dev on $URL (log: $LOGS/make-dev.log)"
+: >"$LOGS/make-dev.log" # exists before the wait below first reads it
 set -m # its own process group, so that stopping it reaches make, dev.sh and wrangler
 (cd "$CLONE" && fresh PORT="$PORT" make dev) >"$LOGS/make-dev.log" 2>&1 &
 DEV_PID=$!

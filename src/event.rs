@@ -1,11 +1,37 @@
 //! Inventory-affecting events: the generic wire format (`/webhooks/lastunit`, `/admin/events`)
-//! and its checked form. PoS adapters in the Worker translate their payloads into [`EventBody`].
+//! and its checked form. PoS counts become events through [`PosCount::event`](crate::pos::PosCount::event).
+//!
+//! ## Event times
+//! A sender's `occurred_at` more than [`MAX_AHEAD_MS`] (300 s) ahead of the edge's clock is
+//! refused (`invalid_input`, field `occurred_at`): one skewed clock or one typo must not date an
+//! event in the future, where it would outrank everything that really comes later. A provider's
+//! own timestamp that far ahead is taken as the moment the delivery arrived instead, since a PoS
+//! would retry a refused delivery forever. Within the tolerance, the engine never takes an event
+//! as later than the moment it applies it (see [`Sku::apply`](crate::Sku::apply)).
 
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::MAX_UNITS;
 use crate::names::{check_channel, check_id, check_location, check_sku, STORE_CHANNEL};
+use crate::time::SECOND;
 use crate::{Error, Timestamp};
+
+/// How far ahead of the edge's clock an event's time may be: 300 s.
+pub const MAX_AHEAD_MS: i64 = 300 * SECOND;
+
+/// Refuses an `occurred_at` more than [`MAX_AHEAD_MS`] ahead of `now`.
+fn check_time(occurred_at: Timestamp, now: Timestamp) -> Result<(), Error> {
+    if occurred_at > now.plus(MAX_AHEAD_MS) {
+        return Err(Error::invalid(
+            "occurred_at",
+            format!(
+                "is {occurred_at}, more than {} s ahead of the edge's clock ({now}); send the time the event happened",
+                MAX_AHEAD_MS / SECOND
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// The generic event as it arrives on the wire.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -144,9 +170,13 @@ const MAX_REASON: usize = 200;
 
 impl EventBody {
     /// Checks the body and turns it into a [`StockEvent`] from `provider`. `now` fills a
-    /// missing `occurred_at`; nothing here looks at the catalog.
+    /// missing `occurred_at` and bounds a given one (see [Event times](self#event-times));
+    /// nothing here looks at the catalog.
     pub fn check(&self, provider: &str, now: Timestamp) -> Result<StockEvent, Error> {
         check_id("event_id", &self.event_id)?;
+        if let Some(at) = self.occurred_at {
+            check_time(at, now)?;
+        }
         check_sku(&self.sku)?;
         check_location(&self.location)?;
         let q = self.quantity;
@@ -285,7 +315,7 @@ mod tests {
     #[test]
     fn checks_the_contract_example() {
         let e = body(r#"{"event_id":"e-991","type":"sale","sku":"A","location":"main-st","quantity":1,"channel":"store","occurred_at":"2026-11-26T10:00:00Z"}"#)
-            .check("lastunit", Timestamp(0))
+            .check("lastunit", Timestamp::parse("2026-11-26T10:00:01Z").unwrap())
             .unwrap();
         assert_eq!(e.movement, Movement::Sale { channel: "store".into(), quantity: 1 });
         assert_eq!(e.occurred_at.to_string(), "2026-11-26T10:00:00Z");
@@ -309,6 +339,37 @@ mod tests {
                 Err(Error::InvalidInput { field: f, .. }) => assert_eq!(f, field, "{json}"),
                 other => panic!("{json}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn an_event_time_more_than_300_s_ahead_is_refused() {
+        let now = Timestamp::parse("2026-11-26T10:00:00Z").unwrap();
+        let at = |t: &str| {
+            body(&format!(
+                r#"{{"event_id":"e","type":"count","sku":"A","location":"m","quantity":9,"occurred_at":"{t}"}}"#
+            ))
+            .check("lastunit", now)
+        };
+        assert!(at("2026-11-26T10:05:00Z").is_ok(), "300 s of clock skew is tolerated");
+        assert!(at("2026-11-26T09:00:00Z").is_ok(), "the past is fine");
+        for t in ["2026-11-26T10:05:00.001Z", "2027-12-01T00:00:00Z"] {
+            match at(t) {
+                Err(e @ Error::InvalidInput { field: "occurred_at", .. }) => {
+                    assert_eq!((e.code(), e.http_status()), ("invalid_input", 422))
+                }
+                other => panic!("{t}: {other:?}"),
+            }
+        }
+        let v = serde_json::json!({"events": [
+            {"event_id":"a","type":"sale","sku":"A","location":"m","quantity":1},
+            {"event_id":"b","type":"sale","sku":"A","location":"m","quantity":1,"occurred_at":"2027-12-01T00:00:00Z"},
+        ]});
+        match check_batch(&v, "admin", now) {
+            Err(Error::InvalidInput { field: "occurred_at", reason }) => {
+                assert!(reason.ends_with("(event 1)"), "{reason}")
+            }
+            other => panic!("{other:?}"),
         }
     }
 

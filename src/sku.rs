@@ -301,14 +301,17 @@ impl Sku {
     // ---- events ------------------------------------------------------------------------------
 
     /// Applies one checked event. Duplicates and stale counts change nothing; an event naming
-    /// an unknown location or channel is refused and changes nothing.
+    /// an unknown location or channel is refused and changes nothing. The event is taken as
+    /// having happened at `min(occurred_at, now)`: nothing happened after the moment we hear of
+    /// it, and a time ahead of the clock must not outrank what really comes later (see
+    /// [`crate::event`], "Event times").
     pub fn apply(&mut self, event: &StockEvent, now: Timestamp) -> Result<Applied, Error> {
         let key = event.source.key();
         if event.sku == self.sku && self.seen.contains(&key) {
             return Ok(Applied::Duplicate);
         }
         self.check_event(event)?;
-        let at = event.occurred_at;
+        let at = event.occurred_at.min(now);
         let loc = event.location.clone();
         let mut entry = LedgerEntry {
             version: 0,
@@ -439,7 +442,7 @@ impl Sku {
     }
 
     fn record_sale(&mut self, channel: &str, units: i64, at: Timestamp, now: Timestamp) {
-        entry(&mut self.velocity, channel).record(units, at);
+        entry(&mut self.velocity, channel).record(units, at, now);
         entry(&mut self.returns, channel).sold(units);
         *entry(&mut self.day(now).sales, channel) += units;
     }

@@ -25,6 +25,16 @@
 //! counts for velocity and returns). So any delivery order ends in the same stock. If the PoS had in fact seen an edge sale inside the window, the
 //! stock reads one low until the next count: the rule errs toward hiding a unit, never toward
 //! selling one twice.
+//!
+//! ## No time from the future
+//! The rule trusts event times, so a time ahead of the clock would outrank everything that really
+//! happens later: a count dated next year would swallow every sale until then. Nothing is
+//! observed after the moment the edge hears of it, so the caller passes times no later than
+//! `now` ([`Sku::apply`](crate::Sku::apply) takes `min(occurred_at, now)`), and every call first
+//! brings the remembered times back to `now` at the latest. That also heals state written by a
+//! release that did not bound times: a stored count dated in the future is taken as observed at
+//! the first change of this location after the upgrade, and later movements and counts apply
+//! again from then on.
 
 use std::collections::VecDeque;
 
@@ -88,6 +98,8 @@ impl LocationStock {
     /// instant as the count, arrival order decides (a batch without times is in order). Edge
     /// sales always count; whether a count includes them is the window rule's business.
     pub fn apply(&mut self, units: i64, at: Timestamp, now: Timestamp, edge_sale: bool) -> i64 {
+        self.bring_times_to(now);
+        let at = at.min(now);
         if !edge_sale && self.counted_at.is_some_and(|c| at < c) {
             return 0;
         }
@@ -99,6 +111,8 @@ impl LocationStock {
 
     /// Applies an absolute count `count` observed at `at` under the reconciliation rule.
     pub fn count(&mut self, count: i64, at: Timestamp, now: Timestamp) -> CountOutcome {
+        self.bring_times_to(now);
+        let at = at.min(now);
         if self.counted_at.is_some_and(|c| at < c) || self.forgotten_through.is_some_and(|f| at < f) {
             return CountOutcome::Stale;
         }
@@ -116,6 +130,17 @@ impl LocationStock {
         self.recent.retain(|m| m.at > at || (m.edge_sale && m.at.plus(CATCH_UP_MS) > at));
         self.prune(now);
         CountOutcome::Applied(self.on_hand - before)
+    }
+
+    /// Remembered times after `now` become `now` (see "No time from the future" above). A
+    /// no-op for state this release wrote, where every time is at most its call's `now`.
+    fn bring_times_to(&mut self, now: Timestamp) {
+        for t in self.counted_at.iter_mut().chain(self.forgotten_through.iter_mut()) {
+            *t = (*t).min(now);
+        }
+        for m in &mut self.recent {
+            m.at = m.at.min(now);
+        }
     }
 
     fn prune(&mut self, now: Timestamp) {
@@ -185,6 +210,27 @@ mod tests {
         assert_eq!(s.count(9, at(0), at(11)), CountOutcome::Stale);
         assert_eq!(s.on_hand, 5);
         assert_eq!(s.count(7, at(10), at(12)), CountOutcome::Applied(2), "same time is not older");
+    }
+
+    #[test]
+    fn a_count_dated_in_the_future_does_not_freeze_the_location() {
+        let mut s = LocationStock::default();
+        // As an earlier release stored it: a count dated 2027-12-01 applied at 10:00.
+        let next_year = Timestamp::parse("2027-12-01T00:00:00Z").unwrap();
+        s.count(5, at(0), at(0));
+        s.counted_at = Some(next_year);
+        s.recent.push_back(Movement { at: next_year, units: -1, edge_sale: false });
+        s.forgotten_through = Some(next_year);
+        for i in 1..=3 {
+            assert_eq!(s.apply(-1, at(i), at(i), false), -1, "sale {i} of today changes stock");
+        }
+        assert_eq!(s.on_hand, 2);
+        assert_eq!(s.count(7, at(10), at(10)), CountOutcome::Applied(5), "a current count is not stale");
+        assert_eq!(s.on_hand, 7, "and the future-dated movement is not added to it again");
+        // Times given ahead of `now` are taken as `now`.
+        assert_eq!(s.count(4, next_year, at(20)), CountOutcome::Applied(-3));
+        assert_eq!(s.apply(-1, at(21), at(21), false), -1);
+        assert_eq!(s.on_hand, 3);
     }
 
     #[test]

@@ -69,3 +69,63 @@ fn a_batch_with_one_bad_event_changes_nothing() {
     let outcomes = a.apply_all(&events[..1], T0).unwrap();
     assert!(matches!(outcomes[0], Applied::Applied(_)));
 }
+
+const NEXT_YEAR: &str = "2027-12-01T00:00:00Z";
+
+fn store_sale(a: &mut lastunit::Sku, id: &str, now: lastunit::Timestamp) -> Applied {
+    let json =
+        format!(r#"{{"event_id":"{id}","type":"sale","location":"main-st","quantity":1,"occurred_at":"{now}"}}"#);
+    event(a, "square", &json, now)
+}
+
+#[test]
+fn a_count_dated_next_year_is_refused_and_later_sales_still_count() {
+    let mut a = sku_with(r#"{}"#);
+    stock(&mut a, "main-st", 5);
+    let body: lastunit::EventBody = serde_json::from_str(&format!(
+        r#"{{"event_id":"typo","type":"count","sku":"A","location":"main-st","quantity":9,"occurred_at":"{NEXT_YEAR}"}}"#
+    ))
+    .unwrap();
+    match body.check("admin", minutes(1)) {
+        Err(lastunit::Error::InvalidInput { field: "occurred_at", .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    for (i, id) in ["s1", "s2", "s3"].into_iter().enumerate() {
+        assert!(matches!(store_sale(&mut a, id, minutes(2 + i as i64)), Applied::Applied(_)));
+    }
+    assert_eq!(a.on_hand_at("main-st"), 2, "each sale changed stock");
+}
+
+#[test]
+fn a_provider_level_dated_next_year_is_taken_as_received_and_freezes_nothing() {
+    for provider in ["shopify", "square", "lightspeed", "clover"] {
+        let mut a = sku_with(r#"{}"#);
+        let level = |id: &str, quantity: i64, observed_at: &str| lastunit::pos::PosCount {
+            provider,
+            dedupe_id: id.into(),
+            item_ref: "item".into(),
+            location_ref: "loc".into(),
+            quantity,
+            observed_at: lastunit::Timestamp::parse(observed_at).unwrap(),
+        };
+        let skewed = level("skewed", 9, NEXT_YEAR).event("A", "main-st", minutes(1)).unwrap();
+        assert_eq!(skewed.occurred_at, minutes(1), "{provider}: the moment it arrived");
+        assert!(matches!(a.apply(&skewed, minutes(1)).unwrap(), Applied::Applied(_)));
+        for (i, id) in ["s1", "s2", "s3"].into_iter().enumerate() {
+            assert!(matches!(store_sale(&mut a, id, minutes(2 + i as i64)), Applied::Applied(_)), "{provider}");
+        }
+        assert_eq!(a.on_hand_at("main-st"), 6, "{provider}: each sale changed stock");
+        let current = level("now", 4, &minutes(10).to_string()).event("A", "main-st", minutes(10)).unwrap();
+        assert!(matches!(a.apply(&current, minutes(10)).unwrap(), Applied::Applied(_)), "{provider}: not ignored");
+        assert_eq!(a.on_hand_at("main-st"), 4);
+    }
+}
+
+#[test]
+fn a_count_a_few_minutes_ahead_is_taken_as_of_its_arrival() {
+    let mut a = sku_with(r#"{}"#);
+    // A PoS clock 4 minutes fast: within the tolerance, so accepted, but as of when it arrived.
+    count(&mut a, "square", "c1", "main-st", 5, minutes(4), minutes(0));
+    assert!(matches!(store_sale(&mut a, "s1", minutes(1)), Applied::Applied(_)));
+    assert_eq!(a.on_hand_at("main-st"), 4, "the sale a minute later is not inside that count");
+}

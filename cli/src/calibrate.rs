@@ -97,7 +97,7 @@ pub fn calibrate(
     let mut per_sku: BTreeMap<&str, (BTreeMap<String, Velocity>, i64)> = BTreeMap::new();
     for s in sorted.iter().filter(|s| s.time <= now) {
         let e = per_sku.entry(&s.sku).or_default();
-        e.0.entry(s.channel.clone()).or_default().record(s.quantity, s.time);
+        e.0.entry(s.channel.clone()).or_default().record(s.quantity, s.time, now);
         e.1 += s.quantity;
     }
     if per_sku.is_empty() {

@@ -11,6 +11,17 @@
 //! updated matter; for each the Worker reads
 //! `GET {CLOVER_API_BASE}`[`item_stock_path`] with `Authorization: Bearer {CLOVER_API_TOKEN}`
 //! and hands the answer to [`read_item_stock`], then builds the count with [`CloverItem::count`].
+//!
+//! **The count is stamped with the moment it was read**, not with the notice's `ts`: the stock
+//! read back already includes whatever moved between the change Clover noticed and the read, so
+//! a movement the edge applied in between is inside the count, not added to it a second time.
+//!
+//! **At most [`MAX_READ_BACKS`] read-backs per notice.** Each is a subrequest, and a Worker
+//! invocation may make only so many (50 on the free plan, together with the calls to the catalog
+//! and the SKU objects): an unbounded notice would fail every time and Clover would retry it
+//! forever. An item named twice in one notice is read once (its latest change). The items beyond
+//! the bound are not read: they are counted in `ignored`, and that item's next notice (any change
+//! to it) brings its stock up to date.
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -20,6 +31,8 @@ use super::{check_size, parse_json, quantity_value, PosCount, PosError};
 use crate::Timestamp;
 
 const HEADER: &str = "X-Clover-Auth";
+/// The most items one notice has read back; see the module documentation for the rest.
+pub const MAX_READ_BACKS: usize = 10;
 /// Latest `ts` accepted: 9999-12-31T23:59:59.999Z.
 const MAX_TS: i64 = 253_402_300_799_999;
 
@@ -33,10 +46,13 @@ pub enum CloverNotice {
     },
     /// An authenticated notice.
     Items {
-        /// Items created or updated: read back each one's stock.
+        /// Items created or updated, at most [`MAX_READ_BACKS`]: read back each one's stock.
         items: Vec<CloverItem>,
-        /// Entries that are not inventory items, or deleted items: the caller counts them as ignored.
+        /// Entries that are not inventory items, deleted items, an item's earlier changes in the
+        /// same notice, and the items beyond [`MAX_READ_BACKS`]: the caller counts them as ignored.
         ignored: usize,
+        /// Of `ignored`, the items not read because of [`MAX_READ_BACKS`] (for the caller's log).
+        beyond_bound: usize,
     },
 }
 
@@ -47,22 +63,23 @@ pub struct CloverItem {
     pub merchant_id: String,
     /// The item id, without the `I:` prefix: the `pos_refs.clover` of a SKU.
     pub item_id: String,
-    /// When Clover saw the change (`ts`).
-    pub observed_at: Timestamp,
     /// `<mId>:I:<itemId>:<ts>`: stable across redeliveries of the same change.
     pub dedupe_id: String,
+    /// When Clover saw the change (`ts`): orders an item's changes within one notice.
+    ts: i64,
 }
 
 impl CloverItem {
-    /// The count once the stock is read back (`quantity` from [`read_item_stock`]).
-    pub fn count(&self, quantity: i64) -> PosCount {
+    /// The count once the stock is read back: `quantity` from [`read_item_stock`], observed at
+    /// `read_at`, the moment the read-back answered.
+    pub fn count(&self, quantity: i64, read_at: Timestamp) -> PosCount {
         PosCount {
             provider: "clover",
             dedupe_id: self.dedupe_id.clone(),
             item_ref: self.item_id.clone(),
             location_ref: self.merchant_id.clone(),
             quantity,
-            observed_at: self.observed_at,
+            observed_at: read_at,
         }
     }
 }
@@ -94,7 +111,7 @@ pub fn read(body: &[u8], auth_header: Option<&str>, auth_code: &str) -> Result<C
         .get("merchants")
         .and_then(Value::as_object)
         .ok_or_else(|| PosError::BadBody("`merchants` must be an object".into()))?;
-    let mut items = Vec::new();
+    let mut items: Vec<CloverItem> = Vec::new();
     let mut ignored = 0;
     for (mid, updates) in merchants {
         if !is_clover_id(mid) {
@@ -127,15 +144,27 @@ pub fn read(body: &[u8], auth_header: Option<&str>, auth_code: &str) -> Result<C
             if !is_clover_id(id) {
                 return Err(PosError::BadBody(format!("`{}` has no valid item id", at("objectId"))));
             }
-            items.push(CloverItem {
+            let item = CloverItem {
                 merchant_id: mid.clone(),
                 item_id: id.to_string(),
-                observed_at: Timestamp::from_millis(ts),
                 dedupe_id: format!("{mid}:I:{id}:{ts}"),
-            });
+                ts,
+            };
+            // The same item twice: one read-back gives its stock; keep the latest change's id.
+            match items.iter_mut().find(|k| k.merchant_id == item.merchant_id && k.item_id == item.item_id) {
+                Some(k) => {
+                    ignored += 1;
+                    if item.ts >= k.ts {
+                        *k = item;
+                    }
+                }
+                None => items.push(item),
+            }
         }
     }
-    Ok(CloverNotice::Items { items, ignored })
+    let beyond_bound = items.len().saturating_sub(MAX_READ_BACKS);
+    items.truncate(MAX_READ_BACKS);
+    Ok(CloverNotice::Items { items, ignored: ignored + beyond_bound, beyond_bound })
 }
 
 /// `/v3/merchants/{mId}/item_stocks/{itemId}`, to append to `CLOVER_API_BASE`. Ids that are
@@ -206,15 +235,46 @@ mod tests {
         let item = CloverItem {
             merchant_id: "SJ925KXCC7H3T".into(),
             item_id: "JFVJTMQ2EW7NT".into(),
-            observed_at: Timestamp::from_millis(1_537_970_958_000),
             dedupe_id: "SJ925KXCC7H3T:I:JFVJTMQ2EW7NT:1537970958000".into(),
+            ts: 1_537_970_958_000,
         };
-        assert_eq!(n, CloverNotice::Items { items: vec![item.clone()], ignored: 3 });
-        let c = item.count(127);
+        assert_eq!(n, CloverNotice::Items { items: vec![item.clone()], ignored: 3, beyond_bound: 0 });
+        let read_at = Timestamp::from_millis(1_537_970_960_500);
+        let c = item.count(127, read_at);
         assert_eq!(
             (c.provider, c.item_ref.as_str(), c.location_ref.as_str(), c.quantity),
             ("clover", "JFVJTMQ2EW7NT", "SJ925KXCC7H3T", 127)
         );
+        assert_eq!(c.observed_at, read_at, "stamped when read, not when Clover noticed the change");
+    }
+
+    #[test]
+    fn a_notice_reads_back_each_item_once_and_at_most_the_bound() {
+        let update = |item: usize, ts: i64| format!(r#"{{"objectId":"I:ITEM{item}","type":"UPDATE","ts":{ts}}}"#);
+        let mut updates: Vec<String> = (0..MAX_READ_BACKS + 5).map(|i| update(i, 1_000 + i as i64)).collect();
+        updates.push(update(0, 5_000));
+        updates.push(update(1, 10));
+        let body = format!(r#"{{"appId":"A","merchants":{{"M":[{}]}}}}"#, updates.join(","));
+        let CloverNotice::Items { items, ignored, beyond_bound } = read(body.as_bytes(), Some(CODE), CODE).unwrap()
+        else {
+            panic!("not items")
+        };
+        assert_eq!(items.len(), MAX_READ_BACKS);
+        assert_eq!(beyond_bound, 5);
+        assert_eq!(ignored, 2 + 5, "two repeats and the five beyond the bound");
+        assert_eq!(items[0].dedupe_id, "M:I:ITEM0:5000", "an item's latest change");
+        assert_eq!(items[1].dedupe_id, "M:I:ITEM1:1001");
+    }
+
+    #[test]
+    fn a_read_time_far_ahead_is_taken_as_the_moment_it_arrived() {
+        let item = match read(NOTICE.as_bytes(), Some(CODE), CODE).unwrap() {
+            CloverNotice::Items { items, .. } => items[0].clone(),
+            other => panic!("{other:?}"),
+        };
+        let arrived = Timestamp::parse("2026-11-26T10:00:00Z").unwrap();
+        let skewed = item.count(3, Timestamp::parse("2027-12-01T00:00:00Z").unwrap());
+        assert_eq!(skewed.event("A", "main-st", arrived).unwrap().occurred_at, arrived);
     }
 
     #[test]

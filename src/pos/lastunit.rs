@@ -7,7 +7,7 @@
 //! are skipped.
 
 use crate::event::{check_batch, StockEvent};
-use crate::Timestamp;
+use crate::{Error, Timestamp};
 
 use super::{check_secret, check_size, decode_hex_digest, header, hmac_sha256, parse_json, verify_hmac, PosError};
 
@@ -19,7 +19,9 @@ const HEADER: &str = "X-Lastunit-Signature";
 /// Verifies and reads one generic delivery: one event, or `{"events": [...]}` (1 to
 /// [`MAX_BATCH`](crate::event::MAX_BATCH)), checked by [`check_batch`] as from provider
 /// `lastunit`. One bad event refuses the whole delivery ([`PosError::BadBody`] naming its
-/// position), so nothing is half applied. The events come back in order.
+/// position), so nothing is half applied; an `occurred_at` more than 300 s ahead is
+/// [`PosError::Refused`] (422, field `occurred_at`), as on `/admin/events`. The events come back
+/// in order.
 pub fn read(
     body: &[u8],
     signature_header: Option<&str>,
@@ -41,7 +43,10 @@ pub fn read(
         return Err(PosError::Unauthorized("the signature does not match".into()));
     }
 
-    check_batch(&parse_json(body)?, "lastunit", now).map_err(|e| PosError::BadBody(e.to_string()))
+    check_batch(&parse_json(body)?, "lastunit", now).map_err(|e| match e {
+        Error::InvalidInput { field: "occurred_at", .. } => PosError::Refused(e),
+        other => PosError::BadBody(other.to_string()),
+    })
 }
 
 /// The `X-Lastunit-Signature` value for `body` sent at `t_unix_seconds`:
@@ -164,6 +169,16 @@ mod tests {
         for body in cases {
             let h = sign(SECRET, T, body.as_bytes());
             assert!(matches!(read(body.as_bytes(), Some(&h), SECRET, now()), Err(PosError::BadBody(_))), "{body:.80}");
+        }
+    }
+
+    #[test]
+    fn an_event_dated_more_than_300_s_ahead_is_refused_as_on_admin_events() {
+        let body = ONE.replace("2026-11-26T10:00:00Z", "2027-12-01T00:00:00Z");
+        let h = sign(SECRET, T, body.as_bytes());
+        match read(body.as_bytes(), Some(&h), SECRET, now()) {
+            Err(PosError::Refused(Error::InvalidInput { field: "occurred_at", .. })) => {}
+            other => panic!("{other:?}"),
         }
     }
 

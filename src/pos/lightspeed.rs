@@ -269,6 +269,13 @@ mod tests {
     }
 
     #[test]
+    fn an_updated_at_far_ahead_is_taken_as_the_moment_it_arrived() {
+        let p = r#"{"inventory_level":4,"product_id":"p-1","outlet_id":"o-1","updated_at":"2027-12-01T00:00:00Z"}"#;
+        let c = &read_signed(&body(TYPE, p)).unwrap()[0];
+        assert_eq!(c.event("A", "main-st", now()).unwrap().occurred_at, now());
+    }
+
+    #[test]
     fn oversize_is_refused_before_anything_else() {
         let big = vec![b'a'; super::super::MAX_BODY + 1];
         assert_eq!(read(&big, None, "", now()), Err(PosError::TooLarge));

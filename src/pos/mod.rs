@@ -9,22 +9,25 @@
 //! 3. parses and checks the body ([`PosError::BadBody`], 400).
 //!
 //! What comes out is still in the provider's ids: the Worker maps `item_ref` and
-//! `location_ref` to a SKU and a location through the catalog's `pos_refs`, dedupes on
-//! `(provider, dedupe_id)`, and applies each count as an absolute `count` observed at
-//! `observed_at`.
+//! `location_ref` to a SKU and a location through the catalog's `pos_refs`, and
+//! [`PosCount::event`] makes each count an absolute `count` (deduped on `(provider, dedupe_id)`)
+//! observed at `observed_at`, or at the moment the delivery arrived when the provider's clock
+//! puts it more than 300 s ahead ([`MAX_AHEAD_MS`]): a PoS would retry a refused delivery
+//! forever, so a skewed provider clock is corrected, never refused.
 //!
 //! ```text
 //! pub const MAX_BODY: usize = 256 * 1024;
-//! pub enum PosError { Unauthorized(String), BadBody(String), TooLarge }   // .code(), .http_status(), Display
+//! pub enum PosError { Unauthorized(String), BadBody(String), TooLarge, Refused(Error) }   // .code(), .http_status(), Display
 //! pub struct PosCount { provider: &'static str, dedupe_id: String, item_ref: String,
 //!                       location_ref: String, quantity: i64, observed_at: Timestamp }
+//! PosCount::event(&self, sku, location, now)                              -> Result<StockEvent, Error>
 //!
 //! shopify::read(body, hmac_header, event_id, webhook_id, topic, secret)   -> Result<Vec<PosCount>, PosError>
 //! square::read(body, signature, notification_url, signature_key)          -> Result<SquareNotice { counts, ignored }, PosError>
 //! lightspeed::read(body, signature_header, client_secret, now)            -> Result<Vec<PosCount>, PosError>
 //! clover::read(body, auth_header, auth_code)                              -> Result<CloverNotice, PosError>
 //!     CloverNotice::Verification { code } | CloverNotice::Items { items: Vec<CloverItem>, ignored }
-//!     CloverItem { merchant_id, item_id, observed_at, dedupe_id }.count(quantity) -> PosCount
+//!     CloverItem { merchant_id, item_id, dedupe_id }.count(quantity, read_at) -> PosCount
 //! clover::item_stock_path(merchant_id, item_id)                           -> String   // "/v3/merchants/{mId}/item_stocks/{itemId}"
 //! clover::read_item_stock(body)                                           -> Result<i64, PosError>
 //! lastunit::read(body, signature_header, secret, now)                     -> Result<Vec<StockEvent>, PosError>
@@ -53,7 +56,8 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::catalog::MAX_UNITS;
-use crate::Timestamp;
+use crate::event::{EventBody, StockEvent, MAX_AHEAD_MS};
+use crate::{Error, Timestamp};
 
 pub mod clover;
 pub mod lastunit;
@@ -77,6 +81,9 @@ pub enum PosError {
     BadBody(String),
     /// The body is larger than [`MAX_BODY`]. 413.
     TooLarge,
+    /// Signed and readable, but the engine refuses an event in it (a generic event dated more
+    /// than 300 s ahead). 422, with the engine's error body.
+    Refused(Error),
 }
 
 impl PosError {
@@ -86,6 +93,7 @@ impl PosError {
             PosError::Unauthorized(_) => "unauthorized",
             PosError::BadBody(_) => "bad_body",
             PosError::TooLarge => "payload_too_large",
+            PosError::Refused(e) => e.code(),
         }
     }
 
@@ -95,6 +103,7 @@ impl PosError {
             PosError::Unauthorized(_) => 401,
             PosError::BadBody(_) => 400,
             PosError::TooLarge => 413,
+            PosError::Refused(e) => e.http_status(),
         }
     }
 }
@@ -105,6 +114,7 @@ impl fmt::Display for PosError {
             PosError::Unauthorized(why) => write!(f, "the delivery is not authenticated: {why}"),
             PosError::BadBody(why) => write!(f, "the body cannot be read: {why}"),
             PosError::TooLarge => write!(f, "the body is larger than {} KiB", MAX_BODY / 1024),
+            PosError::Refused(e) => e.fmt(f),
         }
     }
 }
@@ -126,8 +136,27 @@ pub struct PosCount {
     pub location_ref: String,
     /// Units on hand, 0 to 1,000,000.
     pub quantity: i64,
-    /// When the provider computed this level.
+    /// When the provider computed this level (Clover: when the edge read it back).
     pub observed_at: Timestamp,
+}
+
+impl PosCount {
+    /// The count as an absolute `count` event of `sku` at `location` (what its ids map to),
+    /// arriving at `now`. A provider time more than [`MAX_AHEAD_MS`] ahead of `now` is taken
+    /// as `now`, the moment the delivery arrived.
+    pub fn event(&self, sku: &str, location: &str, now: Timestamp) -> Result<StockEvent, Error> {
+        let observed_at = if self.observed_at > now.plus(MAX_AHEAD_MS) { now } else { self.observed_at };
+        EventBody {
+            event_id: self.dedupe_id.clone(),
+            kind: "count".into(),
+            sku: sku.to_string(),
+            location: location.to_string(),
+            quantity: self.quantity,
+            occurred_at: Some(observed_at),
+            ..EventBody::default()
+        }
+        .check(self.provider, now)
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -353,6 +382,26 @@ mod tests {
     }
 
     #[test]
+    fn a_provider_time_far_ahead_is_taken_as_the_moment_the_delivery_arrived() {
+        let now = Timestamp::parse("2026-11-26T10:00:00Z").unwrap();
+        let count = |observed_at: &str| PosCount {
+            provider: "shopify",
+            dedupe_id: "evt-1".into(),
+            item_ref: "808950810".into(),
+            location_ref: "655441491".into(),
+            quantity: 6,
+            observed_at: Timestamp::parse(observed_at).unwrap(),
+        };
+        let at = |observed_at: &str| count(observed_at).event("A", "main-st", now).unwrap().occurred_at.to_string();
+        assert_eq!(at("2027-12-01T00:00:00Z"), "2026-11-26T10:00:00Z");
+        assert_eq!(at("2026-11-26T10:05:00.001Z"), "2026-11-26T10:00:00Z");
+        assert_eq!(at("2026-11-26T10:05:00Z"), "2026-11-26T10:05:00Z", "within the tolerance: the provider's own");
+        assert_eq!(at("2026-11-26T09:00:00Z"), "2026-11-26T09:00:00Z");
+        let e = count("2026-11-26T09:00:00Z").event("A", "main-st", now).unwrap();
+        assert_eq!((e.source.key(), e.movement), ("shopify:evt-1".into(), crate::Movement::Count { quantity: 6 }));
+    }
+
+    #[test]
     fn dedupe_keys_always_fit_the_event_id_rule() {
         assert_eq!(dedupe_key(&["e1", "item", "loc"]), "e1:item:loc");
         let long = "x".repeat(200);
@@ -364,9 +413,13 @@ mod tests {
 
     #[test]
     fn errors_have_codes_statuses_and_sentences() {
-        let e = [unauthorized("x"), bad("y"), PosError::TooLarge];
-        assert_eq!(e.iter().map(PosError::code).collect::<Vec<_>>(), ["unauthorized", "bad_body", "payload_too_large"]);
-        assert_eq!(e.iter().map(PosError::http_status).collect::<Vec<_>>(), [401, 400, 413]);
+        let e =
+            [unauthorized("x"), bad("y"), PosError::TooLarge, PosError::Refused(Error::invalid("occurred_at", "z"))];
+        assert_eq!(
+            e.iter().map(PosError::code).collect::<Vec<_>>(),
+            ["unauthorized", "bad_body", "payload_too_large", "invalid_input"]
+        );
+        assert_eq!(e.iter().map(PosError::http_status).collect::<Vec<_>>(), [401, 400, 413, 422]);
         assert_eq!(PosError::TooLarge.to_string(), "the body is larger than 256 KiB");
     }
 }

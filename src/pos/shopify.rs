@@ -167,6 +167,17 @@ mod tests {
     }
 
     #[test]
+    fn an_updated_at_far_ahead_is_taken_as_the_moment_it_arrived() {
+        let arrived = Timestamp::parse("2026-11-26T10:00:00Z").unwrap();
+        let body = BODY.replace("2021-12-31T19:00:00-05:00", "2027-12-01T00:00:00Z");
+        let c = &read_with(&body, Some(&sign(SECRET, body.as_bytes())), Some(TOPIC)).unwrap()[0];
+        assert_eq!(c.event("A", "main-st", arrived).unwrap().occurred_at, arrived);
+        let body = BODY.replace("2021-12-31T19:00:00-05:00", "2026-11-26T10:04:00Z");
+        let c = &read_with(&body, Some(&sign(SECRET, body.as_bytes())), Some(TOPIC)).unwrap()[0];
+        assert_eq!(c.event("A", "main-st", arrived).unwrap().occurred_at, c.observed_at, "within 300 s: its own");
+    }
+
+    #[test]
     fn oversize_is_refused_before_anything_else() {
         let big = vec![b' '; super::super::MAX_BODY + 1];
         assert_eq!(read(&big, None, None, None, None, ""), Err(PosError::TooLarge));

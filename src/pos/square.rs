@@ -240,6 +240,16 @@ mod tests {
     }
 
     #[test]
+    fn a_calculated_at_far_ahead_is_taken_as_the_moment_it_arrived() {
+        let arrived = Timestamp::parse("2026-11-26T10:00:00Z").unwrap();
+        let body = BODY.replace("2019-10-29T18:38:45.10296Z", "2027-12-01T00:00:00Z");
+        let c = &read_signed(&body).unwrap().counts[0];
+        assert_eq!(c.event("A", "main-st", arrived).unwrap().occurred_at, arrived);
+        let c = &read_signed(BODY).unwrap().counts[0];
+        assert_eq!(c.event("A", "main-st", arrived).unwrap().occurred_at, c.observed_at, "the past: its own");
+    }
+
+    #[test]
     fn oversize_is_refused_before_anything_else() {
         let big = vec![b'x'; super::super::MAX_BODY + 1];
         assert_eq!(read(&big, None, "", ""), Err(PosError::TooLarge));

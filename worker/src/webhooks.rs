@@ -5,14 +5,17 @@ use serde_json::json;
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit, Response, Result};
 
 use lastunit::pos::{self, PosCount, PosError};
-use lastunit::{EventBody, Timestamp};
+use lastunit::Timestamp;
 
 use crate::admin::apply_events;
-use crate::http::{self, json};
+use crate::http::{self, engine_error, json};
 use crate::internal::{self, setting};
 
 fn pos_error(e: &PosError) -> Result<Response> {
-    json(e.http_status(), &json!({"error": e.code(), "message": e.to_string()}))
+    match e {
+        PosError::Refused(e) => engine_error(e),
+        _ => json(e.http_status(), &json!({"error": e.code(), "message": e.to_string()})),
+    }
 }
 
 fn header(req: &Request, name: &str) -> Option<String> {
@@ -64,10 +67,19 @@ pub async fn handle(provider: &str, mut req: Request, env: Env) -> Result<Respon
             Ok(pos::clover::CloverNotice::Verification { .. }) => {
                 return json(200, &json!({"applied": 0, "duplicates": 0, "ignored": 0, "verification": "received"}));
             }
-            Ok(pos::clover::CloverNotice::Items { items, ignored }) => match clover_read_back(&env, items).await? {
-                Ok(c) => (c, ignored as u32),
-                Err(resp) => return Ok(resp),
-            },
+            Ok(pos::clover::CloverNotice::Items { items, ignored, beyond_bound }) => {
+                if beyond_bound > 0 {
+                    worker::console_warn!(
+                        "clover: a notice named {beyond_bound} item(s) beyond the {} read back; counted as ignored",
+                        pos::clover::MAX_READ_BACKS
+                    );
+                }
+                match clover_read_back(&env, items).await? {
+                    // The counts were read after `now`: apply them as of the last read.
+                    Ok(c) => return apply_counts(&env, provider, c, ignored as u32, internal::now()).await,
+                    Err(resp) => return Ok(resp),
+                }
+            }
             Err(e) => return pos_error(&e),
         },
         "lastunit" => {
@@ -103,16 +115,7 @@ async fn apply_counts(
             ignored += 1;
             continue;
         };
-        let body = EventBody {
-            event_id: c.dedupe_id.clone(),
-            kind: "count".into(),
-            sku,
-            location,
-            quantity: c.quantity,
-            occurred_at: Some(c.observed_at),
-            ..EventBody::default()
-        };
-        match body.check(provider, now) {
+        match c.event(&sku, &location, now) {
             Ok(e) => events.push(e),
             Err(e) => return http::error(400, "bad_body", e.to_string()),
         }
@@ -123,7 +126,9 @@ async fn apply_counts(
     apply_events(env, events, now, ignored).await
 }
 
-/// Clover notices carry no stock: read each item's level back from the Clover API.
+/// Clover notices carry no stock: read each item's level back from the Clover API (at most
+/// [`pos::clover::MAX_READ_BACKS`], which `pos::clover::read` already keeps to), each stamped with
+/// the moment its answer arrived.
 async fn clover_read_back(
     env: &Env,
     items: Vec<pos::clover::CloverItem>,
@@ -158,7 +163,7 @@ async fn clover_read_back(
             Ok(q) => q,
             Err(e) => return Ok(Err(upstream(e.to_string())?)),
         };
-        counts.push(item.count(quantity));
+        counts.push(item.count(quantity, internal::now()));
     }
     Ok(Ok(counts))
 }

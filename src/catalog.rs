@@ -14,6 +14,80 @@ pub type PosRefs = BTreeMap<String, String>;
 /// The PoS providers whose ids the catalog maps.
 pub const PROVIDERS: [&str; 4] = ["shopify", "square", "clover", "lightspeed"];
 
+/// Checks `pos_refs`: known providers, ids of 1 to 128 printable ASCII characters.
+pub fn check_pos_refs(refs: &PosRefs) -> Result<(), Error> {
+    for (provider, id) in refs {
+        if !PROVIDERS.contains(&provider.as_str()) {
+            return Err(Error::invalid("pos_refs", format!("`{provider}` is not one of {}", PROVIDERS.join(", "))));
+        }
+        crate::names::check_id("pos_refs", id)?;
+    }
+    Ok(())
+}
+
+/// One PoS id names one thing: which SKU (or which location) each `(provider, id)` is, plus the
+/// ids claimed by changes still under way. A change claims its ids in the same step as it checks
+/// them ([`PosIndex::claim`]), so two changes running at once cannot both take one id; it then
+/// either keeps them ([`PosIndex::settle`] with the new refs) or gives them up.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PosIndex {
+    owners: BTreeMap<(String, String), String>,
+    /// Claimed ids: the claiming owner, and how many of its changes claim them.
+    claims: BTreeMap<(String, String), (String, u32)>,
+}
+
+impl PosIndex {
+    /// The index of things that already hold ids: `(owner, its pos_refs)`.
+    pub fn new<'a>(things: impl IntoIterator<Item = (&'a String, &'a PosRefs)>) -> Self {
+        let owners = things
+            .into_iter()
+            .flat_map(|(o, refs)| refs.iter().map(move |(p, r)| ((p.clone(), r.clone()), o.clone())))
+            .collect();
+        PosIndex { owners, claims: BTreeMap::new() }
+    }
+
+    /// What `id` of `provider` names.
+    pub fn owner(&self, provider: &str, id: &str) -> Option<&str> {
+        self.owners.get(&(provider.to_string(), id.to_string())).map(String::as_str)
+    }
+
+    /// Checks that no other owner holds or claims any of `refs`, and claims them for `owner`
+    /// until [`PosIndex::settle`]. Refused: `422 invalid_input` (field `pos_refs`), nothing claimed.
+    pub fn claim(&mut self, owner: &str, refs: &PosRefs) -> Result<(), Error> {
+        for (p, r) in refs {
+            let key = (p.clone(), r.clone());
+            let other = self.owners.get(&key).or_else(|| self.claims.get(&key).map(|(o, _)| o));
+            if let Some(other) = other.filter(|o| o.as_str() != owner) {
+                return Err(Error::invalid("pos_refs", format!("the {p} id `{r}` is already `{other}`'s")));
+            }
+        }
+        for (p, r) in refs {
+            self.claims.entry((p.clone(), r.clone())).or_insert_with(|| (owner.to_string(), 0)).1 += 1;
+        }
+        Ok(())
+    }
+
+    /// Ends a claim of `claimed` by `owner`: with `Some(refs)` the change was made and `owner`
+    /// now holds exactly `refs`; with `None` it was not and `owner` keeps what it held.
+    pub fn settle(&mut self, owner: &str, claimed: &PosRefs, made: Option<&PosRefs>) {
+        for (p, r) in claimed {
+            let key = (p.clone(), r.clone());
+            if let Some((_, n)) = self.claims.get_mut(&key) {
+                *n -= 1;
+                if *n == 0 {
+                    self.claims.remove(&key);
+                }
+            }
+        }
+        if let Some(refs) = made {
+            self.owners.retain(|_, o| o.as_str() != owner);
+            for (p, r) in refs {
+                self.owners.insert((p.clone(), r.clone()), owner.to_string());
+            }
+        }
+    }
+}
+
 /// `PUT /admin/locations/{location}`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,6 +98,13 @@ pub struct LocationConfig {
     /// This location's id in each PoS.
     #[serde(default)]
     pub pos_refs: PosRefs,
+}
+
+impl LocationConfig {
+    /// Checks the PoS ids (the name is free text).
+    pub fn validate(&self) -> Result<(), Error> {
+        check_pos_refs(&self.pos_refs)
+    }
 }
 
 /// `PUT /admin/channels/{channel}`.
@@ -190,13 +271,7 @@ impl SkuConfig {
                 return Err(Error::invalid("allocation", format!("must be at most {MAX_UNITS} per channel")));
             }
         }
-        for (provider, id) in &self.pos_refs {
-            if !PROVIDERS.contains(&provider.as_str()) {
-                return Err(Error::invalid("pos_refs", format!("`{provider}` is not one of {}", PROVIDERS.join(", "))));
-            }
-            crate::names::check_id("pos_refs", id)?;
-        }
-        Ok(())
+        check_pos_refs(&self.pos_refs)
     }
 
     /// Whether the buffer applies to `channel`.
@@ -241,6 +316,36 @@ mod tests {
         }
         assert!(serde_json::from_str::<SkuConfig>(r#"{"buffer":{"mode":"lots"}}"#).is_err());
         assert!(serde_json::from_str::<SkuConfig>(r#"{"colour":"red"}"#).is_err());
+    }
+
+    #[test]
+    fn one_pos_id_names_one_thing_even_while_two_changes_run_at_once() {
+        let refs = |id: &str| -> PosRefs { [("shopify".to_string(), id.to_string())].into() };
+        let held: BTreeMap<String, PosRefs> = [("A".to_string(), refs("1"))].into();
+        let mut index = PosIndex::new(&held);
+        assert_eq!(index.owner("shopify", "1"), Some("A"));
+        let err = index.claim("B", &refs("1")).unwrap_err();
+        assert_eq!(
+            (err.code(), err.to_string()),
+            ("invalid_input", "`pos_refs` the shopify id `1` is already `A`'s".into())
+        );
+        // B and C both want id 2 at once: the first claim wins, before either change is made.
+        index.claim("B", &refs("2")).unwrap();
+        assert!(index.claim("C", &refs("2")).is_err());
+        index.claim("B", &refs("2")).unwrap(); // B's second change at once
+        index.settle("B", &refs("2"), None);
+        assert!(index.claim("C", &refs("2")).is_err(), "still claimed by B's other change");
+        index.settle("B", &refs("2"), Some(&refs("2")));
+        assert_eq!(index.owner("shopify", "2"), Some("B"));
+        assert!(index.claim("C", &refs("2")).is_err());
+        // A moves from id 1 to id 3: id 1 is free once the change is made, not before.
+        index.claim("A", &refs("3")).unwrap();
+        assert!(index.claim("C", &refs("1")).is_err());
+        index.settle("A", &refs("3"), Some(&refs("3")));
+        assert_eq!((index.owner("shopify", "1"), index.owner("shopify", "3")), (None, Some("A")));
+        index.claim("C", &refs("1")).unwrap();
+        index.settle("C", &refs("1"), None);
+        assert_eq!(index, PosIndex::new(&BTreeMap::from([("A".to_string(), refs("3")), ("B".to_string(), refs("2"))])));
     }
 
     #[test]

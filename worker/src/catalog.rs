@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{durable_object, wasm_bindgen, DurableObject, Env, Method, Request, Response, Result, SqlStorage, State};
 
-use lastunit::catalog::{ChannelConfig, LocationConfig, PROVIDERS};
+use lastunit::catalog::{ChannelConfig, LocationConfig, PosIndex};
 use lastunit::{SkuConfig, SkuSummary, Topology};
 
 use crate::http::{self, engine_error, json};
@@ -44,36 +44,9 @@ struct Data {
     summary_index: BTreeMap<String, usize>,
     subscribers: BTreeMap<String, Subscriber>,
     /// (provider, provider's item id) → SKU, from the SKUs' `pos_refs`.
-    sku_refs: BTreeMap<(String, String), String>,
+    sku_refs: PosIndex,
     /// (provider, provider's location id) → location, from the locations' `pos_refs`.
-    location_refs: BTreeMap<(String, String), String>,
-}
-
-impl Data {
-    fn index(&mut self) {
-        self.sku_refs = self
-            .skus
-            .iter()
-            .flat_map(|(s, c)| c.pos_refs.iter().map(move |(p, r)| ((p.clone(), r.clone()), s.clone())))
-            .collect();
-        self.location_refs = self
-            .locations
-            .iter()
-            .flat_map(|(l, c)| c.pos_refs.iter().map(move |(p, r)| ((p.clone(), r.clone()), l.clone())))
-            .collect();
-    }
-
-    /// A PoS id another SKU (or location) already uses: one id must map to one thing.
-    fn ref_taken(
-        refs: &BTreeMap<(String, String), String>,
-        pos_refs: &lastunit::catalog::PosRefs,
-        owner: &str,
-    ) -> Option<lastunit::Error> {
-        pos_refs.iter().find_map(|(p, r)| {
-            let other = refs.get(&(p.clone(), r.clone())).filter(|o| o.as_str() != owner)?;
-            Some(lastunit::Error::invalid("pos_refs", format!("the {p} id `{r}` is already `{other}`'s")))
-        })
-    }
+    location_refs: PosIndex,
 }
 
 #[derive(Deserialize)]
@@ -158,7 +131,8 @@ impl DurableObject for CatalogObject {
                 }
             }
         }
-        data.index();
+        data.sku_refs = PosIndex::new(data.skus.iter().map(|(s, c)| (s, &c.pos_refs)));
+        data.location_refs = PosIndex::new(data.locations.iter().map(|(l, c)| (l, &c.pos_refs)));
         CatalogObject { state, env, sql, data: RefCell::new(data) }
     }
 
@@ -250,32 +224,26 @@ impl CatalogObject {
             Ok(c) => c,
             Err(e) => return http::bad_json(e),
         };
-        for (provider, id) in &config.pos_refs {
-            if !PROVIDERS.contains(&provider.as_str()) {
-                return engine_error(&lastunit::Error::invalid(
-                    "pos_refs",
-                    format!("`{provider}` is not one of {}", PROVIDERS.join(", ")),
-                ));
-            }
-            if let Err(e) = lastunit::names::check_id("pos_refs", id) {
-                return engine_error(&e);
-            }
-        }
-        if let Some(e) = Data::ref_taken(&self.data.borrow().location_refs, &config.pos_refs, name) {
+        if let Err(e) = config.validate() {
             return engine_error(&e);
         }
         let mut topology = self.data.borrow().topology.clone();
         if let Err(e) = topology.put_location(name) {
             return engine_error(&e);
         }
+        // Checked, claimed and kept in one step: nothing is awaited in between.
+        if let Err(e) = self.data.borrow_mut().location_refs.claim(name, &config.pos_refs) {
+            return engine_error(&e);
+        }
+        let stored =
+            self.put_kv(&format!("location:{name}"), &config).and_then(|()| self.put_kv("topology", &topology));
         let changed = topology != self.data.borrow().topology;
-        self.put_kv(&format!("location:{name}"), &config)?;
-        self.put_kv("topology", &topology)?;
         {
             let mut d = self.data.borrow_mut();
+            d.location_refs.settle(name, &config.pos_refs, stored.is_ok().then_some(&config.pos_refs));
+            stored?;
             d.topology = topology;
             d.locations.insert(name.to_string(), config.clone());
-            d.index();
         }
         if changed {
             self.fan_out_topology().await?;
@@ -323,9 +291,24 @@ impl CatalogObject {
         if let Err(e) = config.validate(sku) {
             return engine_error(&e);
         }
-        if let Some(e) = Data::ref_taken(&self.data.borrow().sku_refs, &config.pos_refs, sku) {
+        // The SKU object is configured over a subrequest, and other requests run while it is
+        // awaited (input gates only hold them during storage calls): the ids are checked and
+        // claimed in one step before it, so a concurrent PUT cannot take one of them meanwhile.
+        if let Err(e) = self.data.borrow_mut().sku_refs.claim(sku, &config.pos_refs) {
             return engine_error(&e);
         }
+        let configured = self.configure_sku(sku, &config).await;
+        let made = matches!(configured, Ok((200, _)));
+        self.data.borrow_mut().sku_refs.settle(sku, &config.pos_refs, made.then_some(&config.pos_refs));
+        let (status, text) = configured?;
+        if made {
+            self.data.borrow_mut().skus.insert(sku.to_string(), config);
+        }
+        http::json_text(status, text)
+    }
+
+    /// Configures the SKU object, then stores the config here when it took it.
+    async fn configure_sku(&self, sku: &str, config: &SkuConfig) -> Result<(u16, String)> {
         let topology = self.data.borrow().topology.clone();
         let stub = sku_stub(&self.env, sku)?;
         let mut resp =
@@ -334,16 +317,13 @@ impl CatalogObject {
         let status = resp.status_code();
         let text = resp.text().await?;
         if status == 200 {
-            let text_config = serde_json::to_string(&config).map_err(storage_err)?;
+            let text_config = serde_json::to_string(config).map_err(storage_err)?;
             self.sql.exec(
                 "INSERT INTO skus(sku, config) VALUES (?, ?) ON CONFLICT(sku) DO UPDATE SET config = excluded.config",
                 vec![sku.into(), text_config.into()],
             )?;
-            let mut d = self.data.borrow_mut();
-            d.skus.insert(sku.to_string(), config);
-            d.index();
         }
-        http::json_text(status, text)
+        Ok((status, text))
     }
 
     async fn put_subscriber(&self, name: &str, req: &mut Request) -> Result<Response> {
@@ -396,9 +376,7 @@ impl CatalogObject {
             Err(e) => return http::bad_json(e),
         };
         let d = self.data.borrow();
-        let find = |refs: &BTreeMap<(String, String), String>, id: &str| {
-            refs.get(&(r.provider.clone(), id.to_string())).cloned()
-        };
+        let find = |refs: &PosIndex, id: &str| refs.owner(&r.provider, id).map(str::to_string);
         let matches =
             r.refs.iter().map(|(item, loc)| Some((find(&d.sku_refs, item)?, find(&d.location_refs, loc)?))).collect();
         json(200, &ResolveAnswer { matches })

@@ -67,6 +67,7 @@ impl Workload {
         HoldRequest {
             id: format!("h{}", self.next),
             cart_id: format!("c{}", self.next),
+            client: None,
             channel: "web".into(),
             quantity: 1,
             expires_at: self.now.plus(600_000),

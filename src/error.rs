@@ -34,6 +34,16 @@ pub enum Error {
         /// The SKU's `max_per_cart`.
         max_per_cart: u32,
     },
+    /// More than `max_per_cart` units of one SKU held at once by all the carts of one client
+    /// (the shopper's address behind the public storefront key). Answered as `over_cart_limit`.
+    OverClientLimit {
+        /// The SKU.
+        sku: String,
+        /// The SKU's `max_per_cart`.
+        max_per_cart: u32,
+    },
+    /// An `Idempotency-Key` sent again for the same cart with a different request body.
+    IdempotencyKeyReused,
     /// No reservation with this id.
     UnknownReservation(String),
     /// The reservation's hold ran out before it was committed.
@@ -65,7 +75,8 @@ impl Error {
             Error::UnknownLocation(_) => "unknown_location",
             Error::UnknownChannel(_) => "unknown_channel",
             Error::InsufficientStock { .. } => "insufficient_stock",
-            Error::OverCartLimit { .. } => "over_cart_limit",
+            Error::OverCartLimit { .. } | Error::OverClientLimit { .. } => "over_cart_limit",
+            Error::IdempotencyKeyReused => "idempotency_key_reused",
             Error::UnknownReservation(_) => "unknown_reservation",
             Error::ReservationExpired(_) => "reservation_expired",
             Error::ReservationReleased(_) => "reservation_released",
@@ -81,7 +92,7 @@ impl Error {
             | Error::UnknownLocation(_)
             | Error::UnknownChannel(_)
             | Error::UnknownReference { .. } => 422,
-            Error::OverCartLimit { .. } => 422,
+            Error::OverCartLimit { .. } | Error::OverClientLimit { .. } | Error::IdempotencyKeyReused => 422,
             Error::UnknownSku(_) | Error::UnknownReservation(_) => 404,
             Error::InsufficientStock { .. } | Error::ReservationReleased(_) | Error::ReservationCommitted(_) => 409,
             Error::ReservationExpired(_) => 410,
@@ -102,6 +113,13 @@ impl fmt::Display for Error {
             Error::OverCartLimit { sku, max_per_cart } => {
                 write!(f, "at most {max_per_cart} unit(s) of `{sku}` per cart")
             }
+            Error::OverClientLimit { sku, max_per_cart } => {
+                write!(f, "at most {max_per_cart} unit(s) of `{sku}` may be held at once by all the carts of one shopper")
+            }
+            Error::IdempotencyKeyReused => write!(
+                f,
+                "this Idempotency-Key was already used for this cart with a different request; send a new key for a new request"
+            ),
             Error::UnknownReservation(id) => write!(f, "no reservation `{id}`"),
             Error::ReservationExpired(id) => write!(f, "reservation `{id}` expired before it was committed"),
             Error::ReservationReleased(id) => write!(f, "reservation `{id}` was released"),

@@ -26,6 +26,7 @@ pub mod event;
 pub mod forecast;
 pub mod names;
 pub mod pos;
+pub mod rate_limit;
 pub mod reservation;
 pub mod returns;
 pub mod sku;

@@ -4,8 +4,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
-use crate::{entry, Timestamp};
+use crate::catalog::MAX_UNITS;
+use crate::names::check_sku;
+use crate::{entry, Error, Timestamp};
+
+/// Most lines one reservation may carry.
+pub const MAX_LINES: usize = 100;
+/// The longest hold anyone may ask for, in seconds (the checkout token's limit).
+pub const MAX_TTL_SECONDS: i64 = 3600;
 
 /// Where a hold stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +41,10 @@ pub struct Hold {
     pub id: String,
     /// The storefront's cart.
     pub cart_id: String,
+    /// The client (an opaque tag of the shopper's address) that opened the cart with the
+    /// storefront key; `None` for the checkout server's holds, which no client cap counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
     /// The channel selling it.
     pub channel: String,
     /// Units held.
@@ -93,12 +105,64 @@ pub struct HoldRequest {
     pub id: String,
     /// The cart.
     pub cart_id: String,
+    /// The client asking through the public storefront key, if any: `max_per_cart` then also
+    /// caps the units all of that client's carts hold at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
     /// The channel.
     pub channel: String,
     /// Units (> 0).
     pub quantity: i64,
     /// When it lapses.
     pub expires_at: Timestamp,
+}
+
+impl ReservationRequest {
+    /// The lines to hold, one per SKU, in the order first named. Every line is checked as it was
+    /// sent (a SKU name, 1 to 1,000,000 units) before a SKU named twice becomes one line of the
+    /// summed quantity, so a negative line can never cancel another (`[{A,5},{A,-4}]` is refused,
+    /// not a hold of 1). `max_per_cart` is then checked on the sum by the SKU, which bounds every
+    /// line too.
+    pub fn lines_by_sku(&self) -> Result<Vec<ReservationLine>, Error> {
+        if self.lines.is_empty() || self.lines.len() > MAX_LINES {
+            return Err(Error::invalid("lines", format!("must hold 1 to {MAX_LINES} lines")));
+        }
+        let mut merged: Vec<ReservationLine> = Vec::with_capacity(self.lines.len());
+        for line in &self.lines {
+            check_sku(&line.sku)?;
+            if line.quantity <= 0 || line.quantity > i64::from(MAX_UNITS) {
+                return Err(Error::invalid("quantity", format!("must be a whole number from 1 to {MAX_UNITS}")));
+            }
+            match merged.iter_mut().find(|m| m.sku == line.sku) {
+                Some(m) => m.quantity += line.quantity,
+                None => merged.push(line.clone()),
+            }
+        }
+        Ok(merged)
+    }
+
+    /// How long the hold lasts: `ttl_seconds` must be 1 to 3,600; a caller whose holds last at
+    /// most `cap` seconds (the public storefront key) gets `cap` when it asks for more.
+    pub fn granted_ttl(&self, cap: i64) -> Result<i64, Error> {
+        if !(1..=MAX_TTL_SECONDS).contains(&self.ttl_seconds) {
+            return Err(Error::invalid(
+                "ttl_seconds",
+                format!("must be a whole number of seconds from 1 to {MAX_TTL_SECONDS}"),
+            ));
+        }
+        Ok(self.ttl_seconds.min(cap.max(1)))
+    }
+
+    /// What identifies this request for its `Idempotency-Key`: a SHA-256 of the canonical
+    /// request (cart, channel, ttl and the lines as sent, defaults filled in). The same body
+    /// sent again has the same fingerprint whatever its spacing or key order.
+    pub fn fingerprint(&self) -> String {
+        let canonical = serde_json::to_string(self).expect("a request always serializes");
+        let mut h = Sha256::new();
+        h.update(b"lastunit-reservation-request-v1\0");
+        h.update(canonical.as_bytes());
+        hex::encode(&h.finalize()[..16])
+    }
 }
 
 impl Hold {
@@ -117,6 +181,7 @@ pub struct ActiveHolds {
     by_location: BTreeMap<String, i64>,
     by_channel: BTreeMap<String, i64>,
     by_cart: BTreeMap<String, i64>,
+    by_client: BTreeMap<String, i64>,
     by_expiry: BTreeSet<(Timestamp, String)>,
     total: i64,
 }
@@ -162,6 +227,11 @@ impl ActiveHolds {
         self.by_cart.get(cart).copied().unwrap_or(0)
     }
 
+    /// Units held by all the carts of `client`.
+    pub fn of_client(&self, client: &str) -> i64 {
+        self.by_client.get(client).copied().unwrap_or(0)
+    }
+
     /// Units held in all.
     pub fn total(&self) -> i64 {
         self.total
@@ -205,6 +275,9 @@ impl ActiveHolds {
         }
         bump(&mut self.by_channel, &hold.channel, sign * hold.quantity);
         bump(&mut self.by_cart, &hold.cart_id, sign * hold.quantity);
+        if let Some(client) = &hold.client {
+            bump(&mut self.by_client, client, sign * hold.quantity);
+        }
         self.total += sign * hold.quantity;
         if sign > 0 {
             self.by_expiry.insert((hold.expires_at, hold.id.clone()));
@@ -248,6 +321,7 @@ mod tests {
         Hold {
             id: id.into(),
             cart_id: cart.into(),
+            client: (cart == "c1").then(|| "ip-1".to_string()),
             channel: "web".into(),
             quantity: placed.iter().map(|(_, q)| q).sum(),
             expires_at: Timestamp(expires),
@@ -268,13 +342,59 @@ mod tests {
             (3, 1, 4, 4, 4)
         );
         assert_eq!(h.next_expiry(), Some(Timestamp(10)));
+        assert_eq!((h.of_client("ip-1"), h.of_client("ip-2")), (4, 0));
         h.move_units("a", "w", "s", 2);
         assert_eq!((h.at_location("w"), h.at_location("s")), (1, 3));
         assert_eq!(h.get("a").unwrap().placed, BTreeMap::from([("s".to_string(), 2)]));
         assert_eq!(h.due(Timestamp(15)).len(), 1);
         h.remove("b");
         assert_eq!((h.at_location("w"), h.at_location("s"), h.in_cart("c1"), h.total()), (0, 2, 2, 2));
+        assert_eq!(h.of_client("ip-1"), 2);
         let back: ActiveHolds = serde_json::from_str(&serde_json::to_string(&h).unwrap()).unwrap();
         assert_eq!((back.at_location("s"), back.next_expiry()), (2, Some(Timestamp(20))));
+    }
+
+    fn request(lines: &[(&str, i64)]) -> ReservationRequest {
+        ReservationRequest {
+            cart_id: "c".into(),
+            channel: "web".into(),
+            ttl_seconds: 600,
+            lines: lines.iter().map(|(s, q)| ReservationLine { sku: s.to_string(), quantity: *q }).collect(),
+        }
+    }
+
+    #[test]
+    fn every_line_is_checked_before_a_sku_named_twice_is_merged() {
+        let merged = request(&[("A", 2), ("B", 1), ("A", 3)]).lines_by_sku().unwrap();
+        assert_eq!(merged, request(&[("A", 5), ("B", 1)]).lines);
+        for bad in [&[("A", 5), ("A", -4)][..], &[("A", 0), ("A", 1)], &[("A", 1), ("no/such", 1)], &[]] {
+            assert!(request(bad).lines_by_sku().is_err(), "{bad:?}");
+        }
+        let too_many: Vec<(&str, i64)> = (0..=MAX_LINES).map(|_| ("A", 1)).collect();
+        assert!(request(&too_many).lines_by_sku().is_err());
+    }
+
+    #[test]
+    fn a_capped_caller_gets_at_most_its_cap_and_nobody_more_than_an_hour() {
+        let mut r = request(&[("A", 1)]);
+        r.ttl_seconds = 1200;
+        assert_eq!((r.granted_ttl(900), r.granted_ttl(3600)), (Ok(900), Ok(1200)));
+        for bad in [0, -1, 3601] {
+            r.ttl_seconds = bad;
+            assert!(r.granted_ttl(3600).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_fingerprint_is_the_request_not_its_spelling() {
+        let spelled: ReservationRequest =
+            serde_json::from_str(r#"{ "lines": [{"quantity": 1, "sku": "A"}], "cart_id": "c" }"#).unwrap();
+        assert_eq!(spelled.fingerprint(), request(&[("A", 1)]).fingerprint());
+        let mut other_cart = request(&[("A", 1)]);
+        other_cart.cart_id = "d".into();
+        let variants = [request(&[("A", 2)]), request(&[("A", 1), ("A", 1)]), other_cart];
+        for v in variants {
+            assert_ne!(v.fingerprint(), spelled.fingerprint(), "{v:?}");
+        }
     }
 }

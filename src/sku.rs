@@ -587,6 +587,9 @@ impl Sku {
         }
         check_id("reservation_id", &req.id)?;
         check_id("cart_id", &req.cart_id)?;
+        if let Some(client) = &req.client {
+            check_id("client", client)?;
+        }
         if req.quantity <= 0 || req.quantity > i64::from(MAX_UNITS) {
             return Err(Error::invalid("quantity", format!("must be a whole number from 1 to {MAX_UNITS}")));
         }
@@ -595,8 +598,15 @@ impl Sku {
         }
         let locations = self.topology.channel(&req.channel)?.to_vec();
         self.expire(now);
-        if self.holds.in_cart(&req.cart_id) + req.quantity > i64::from(self.config.max_per_cart) {
+        let max = i64::from(self.config.max_per_cart);
+        if self.holds.in_cart(&req.cart_id) + req.quantity > max {
             return Err(Error::OverCartLimit { sku: self.sku.clone(), max_per_cart: self.config.max_per_cart });
+        }
+        // A public page's shopper chooses their own cart ids: the cap also spans all their carts.
+        if let Some(client) = &req.client {
+            if self.holds.of_client(client) + req.quantity > max {
+                return Err(Error::OverClientLimit { sku: self.sku.clone(), max_per_cart: self.config.max_per_cart });
+            }
         }
         let available = self.available(&req.channel)?;
         if available < req.quantity {
@@ -615,6 +625,7 @@ impl Sku {
         let hold = Hold {
             id: req.id.clone(),
             cart_id: req.cart_id.clone(),
+            client: req.client.clone(),
             channel: req.channel.clone(),
             quantity: req.quantity,
             expires_at: req.expires_at,

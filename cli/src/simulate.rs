@@ -357,6 +357,7 @@ impl<'a> Sim<'a> {
                     let req = HoldRequest {
                         id: format!("h-{shopper}"),
                         cart_id: format!("c-{shopper}"),
+                        client: None,
                         channel: CHANNELS[channel].into(),
                         quantity: 1,
                         expires_at: Timestamp(now + HOLD_TTL),

@@ -101,6 +101,7 @@ pub(super) fn catalog() -> Vec<SkuSummary> {
             &HoldRequest {
                 id: "h1".into(),
                 cart_id: "c1".into(),
+                client: None,
                 channel: "web".into(),
                 quantity: 2,
                 expires_at: now().plus(10 * MINUTE),

@@ -70,7 +70,14 @@ pub fn stock(sku: &mut Sku, location: &str, units: i64) {
 }
 
 pub fn hold(id: &str, channel: &str, quantity: i64, expires_at: Timestamp) -> HoldRequest {
-    HoldRequest { id: id.into(), cart_id: format!("cart-{id}"), channel: channel.into(), quantity, expires_at }
+    HoldRequest {
+        id: id.into(),
+        cart_id: format!("cart-{id}"),
+        client: None,
+        channel: channel.into(),
+        quantity,
+        expires_at,
+    }
 }
 
 pub fn avail(sku: &Sku, channel: &str) -> i64 {

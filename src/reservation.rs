@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::catalog::MAX_UNITS;
-use crate::names::check_sku;
+use crate::names::{check_id, check_sku};
 use crate::{entry, Error, Timestamp};
 
 /// Most lines one reservation may carry.
@@ -118,12 +118,14 @@ pub struct HoldRequest {
 }
 
 impl ReservationRequest {
-    /// The lines to hold, one per SKU, in the order first named. Every line is checked as it was
+    /// The lines to hold, one per SKU, in the order first named, once the cart id and every line
+    /// are checked. Every line is checked as it was
     /// sent (a SKU name, 1 to 1,000,000 units) before a SKU named twice becomes one line of the
     /// summed quantity, so a negative line can never cancel another (`[{A,5},{A,-4}]` is refused,
     /// not a hold of 1). `max_per_cart` is then checked on the sum by the SKU, which bounds every
     /// line too.
-    pub fn lines_by_sku(&self) -> Result<Vec<ReservationLine>, Error> {
+    pub fn checked_lines(&self) -> Result<Vec<ReservationLine>, Error> {
+        check_id("cart_id", &self.cart_id)?;
         if self.lines.is_empty() || self.lines.len() > MAX_LINES {
             return Err(Error::invalid("lines", format!("must hold 1 to {MAX_LINES} lines")));
         }
@@ -365,13 +367,15 @@ mod tests {
 
     #[test]
     fn every_line_is_checked_before_a_sku_named_twice_is_merged() {
-        let merged = request(&[("A", 2), ("B", 1), ("A", 3)]).lines_by_sku().unwrap();
+        let merged = request(&[("A", 2), ("B", 1), ("A", 3)]).checked_lines().unwrap();
         assert_eq!(merged, request(&[("A", 5), ("B", 1)]).lines);
         for bad in [&[("A", 5), ("A", -4)][..], &[("A", 0), ("A", 1)], &[("A", 1), ("no/such", 1)], &[]] {
-            assert!(request(bad).lines_by_sku().is_err(), "{bad:?}");
+            assert!(request(bad).checked_lines().is_err(), "{bad:?}");
         }
+        let no_cart = ReservationRequest { cart_id: String::new(), ..request(&[("A", 1)]) };
+        assert_eq!(no_cart.checked_lines().unwrap_err().code(), "invalid_input");
         let too_many: Vec<(&str, i64)> = (0..=MAX_LINES).map(|_| ("A", 1)).collect();
-        assert!(request(&too_many).lines_by_sku().is_err());
+        assert!(request(&too_many).checked_lines().is_err());
     }
 
     #[test]

@@ -69,7 +69,8 @@ pub fn with_cors(resp: Response, env: &Env, origin: Option<&str>, path: &str) ->
     if let Some(a) = allow {
         let _ = h.set("access-control-allow-origin", &a);
         if !widget {
-            let _ = h.set("access-control-expose-headers", "content-type");
+            // Retry-After: a storefront page told `429 rate_limited` can read when to try again.
+            let _ = h.set("access-control-expose-headers", "content-type, retry-after");
         }
     }
     if !widget {

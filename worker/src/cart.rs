@@ -1,9 +1,15 @@
-//! `CartObject`: the coordinator of one multi-line reservation (named by the reservation id).
+//! `CartObject`: the coordinator of one reservation request: every multi-line reservation, and
+//! every reservation sent with an `Idempotency-Key`. Named by the random part of the reservation
+//! id, which for a key is derived from the cart and the key (`ids.rs`), so one cart's key always
+//! reaches the same coordinator, whatever body comes with it.
 //!
-//! It writes its intent first, then holds each line in that SKU's object (every hold carries
-//! `expires_at`, so holds lapse on their own even if this coordinator never runs again). When
-//! a line is refused it releases every hold already taken, then answers the refusal. The first
-//! answer is stored, so a retried request (same `Idempotency-Key`) gets it again.
+//! It writes its intent first (with the request's fingerprint), then holds each line in that
+//! SKU's object (every hold carries `expires_at`, so holds lapse on their own even if this
+//! coordinator never runs again). When a line is refused it releases every hold already taken,
+//! then answers the refusal. The first answer is stored: the same key and body again get it
+//! again; another body with the same key is `422 idempotency_key_reused` and touches nothing.
+//! A one-line reservation's hold lives in its SKU's object (id `<hex>.<sku>`), so its commit
+//! and release go there, not here.
 //! SQLite: `cart(id=1, json)` (the intent), `answer(id=1, status, body)`; both are forgotten by
 //! an alarm a day after the holds lapse.
 
@@ -13,7 +19,7 @@ use worker::{durable_object, wasm_bindgen, DurableObject, Env, Method, Request, 
 
 use lastunit::{ReservationLine, Timestamp};
 
-use crate::http::{self, json, json_text};
+use crate::http::{self, engine_error, json, json_text};
 use crate::internal::{self, body, call_json, sku_stub};
 
 #[durable_object]
@@ -28,9 +34,15 @@ pub struct CartObject {
 pub struct Intent {
     pub id: String,
     pub cart_id: String,
+    /// The storefront client, counted by each SKU's client cap.
+    #[serde(default)]
+    pub client: Option<String>,
     pub channel: String,
     pub lines: Vec<ReservationLine>,
     pub expires_at: Timestamp,
+    /// The request's fingerprint when it came with an `Idempotency-Key`.
+    #[serde(default)]
+    pub fingerprint: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -46,7 +58,13 @@ struct AnswerRow {
 
 #[derive(Deserialize)]
 struct CommitBody {
+    id: String,
     order_id: String,
+}
+
+#[derive(Deserialize)]
+struct ReleaseBody {
+    id: String,
 }
 
 impl DurableObject for CartObject {
@@ -65,7 +83,7 @@ impl DurableObject for CartObject {
         match (req.method(), req.path().as_str()) {
             (Method::Post, "/reserve") => self.reserve(&mut req).await,
             (Method::Post, "/commit") => self.commit(&mut req).await,
-            (Method::Post, "/release") => self.release().await,
+            (Method::Post, "/release") => self.release(&mut req).await,
             _ => http::not_found(),
         }
     }
@@ -102,24 +120,58 @@ impl CartObject {
     }
 
     async fn reserve(&self, req: &mut Request) -> Result<Response> {
-        if let Some(answer) = self.answer()? {
-            return Ok(answer);
-        }
         let intent: Intent = match body(req).await {
             Ok(i) => i,
             Err(e) => return http::bad_json(e),
         };
+        // The same key on this cart again: the first answer for the same body, a refusal for another.
+        if let Some(first) = self.intent()? {
+            if first.fingerprint != intent.fingerprint {
+                return engine_error(&lastunit::Error::IdempotencyKeyReused);
+            }
+            if let Some(answer) = self.answer()? {
+                return Ok(answer);
+            }
+        }
         let now = internal::now();
         // Intent first: whatever happens next, this record says which holds may exist.
         let text = serde_json::to_string(&intent).map_err(|e| worker::Error::RustError(e.to_string()))?;
         self.sql.exec("INSERT OR REPLACE INTO cart(id, json) VALUES (1, ?)", vec![text.into()])?;
 
+        let (status, answer) = match intent.lines.as_slice() {
+            [line] => self.hold_one(&intent, line, now).await?,
+            _ => self.hold_all(&intent, now).await?,
+        };
+        let text = answer.to_string();
+        self.store_answer(status, &text)?;
+        let forget_at = intent.expires_at.millis() + lastunit::sku::SETTLED_KEPT_MS;
+        self.state
+            .storage()
+            .set_alarm(worker::ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+                forget_at as f64,
+            ))))
+            .await?;
+        json_text(status, text)
+    }
+
+    /// One line: its SKU's object holds it and answers as for any one-SKU reservation.
+    async fn hold_one(&self, intent: &Intent, line: &ReservationLine, now: Timestamp) -> Result<(u16, Value)> {
+        let stub = sku_stub(&self.env, &line.sku)?;
+        let body = json!({
+            "id": intent.id, "cart_id": intent.cart_id, "client": intent.client, "channel": intent.channel,
+            "quantity": line.quantity, "expires_at": intent.expires_at, "now": now,
+        });
+        call_json(&stub, Method::Post, "/reserve", Some(&body)).await
+    }
+
+    /// Several lines: all or none.
+    async fn hold_all(&self, intent: &Intent, now: Timestamp) -> Result<(u16, Value)> {
         let mut taken: Vec<&ReservationLine> = Vec::new();
         let mut refusal: Option<(u16, Value)> = None;
         for line in &intent.lines {
             let stub = sku_stub(&self.env, &line.sku)?;
             let body = json!({
-                "id": intent.id, "cart_id": intent.cart_id, "channel": intent.channel,
+                "id": intent.id, "cart_id": intent.cart_id, "client": intent.client, "channel": intent.channel,
                 "quantity": line.quantity, "expires_at": intent.expires_at, "now": now,
             });
             let (status, answer): (u16, Value) = call_json(&stub, Method::Post, "/reserve", Some(&body)).await?;
@@ -130,7 +182,7 @@ impl CartObject {
                 break;
             }
         }
-        let (status, answer) = match refusal {
+        Ok(match refusal {
             Some(r) => {
                 for line in taken {
                     let stub = sku_stub(&self.env, &line.sku)?;
@@ -146,17 +198,7 @@ impl CartObject {
                     "lines": intent.lines, "expires_at": intent.expires_at,
                 }),
             ),
-        };
-        let text = answer.to_string();
-        self.store_answer(status, &text)?;
-        let forget_at = intent.expires_at.millis() + lastunit::sku::SETTLED_KEPT_MS;
-        self.state
-            .storage()
-            .set_alarm(worker::ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
-                forget_at as f64,
-            ))))
-            .await?;
-        json_text(status, text)
+        })
     }
 
     /// Every line committed at one `now`; the first refusal is the answer.
@@ -165,15 +207,20 @@ impl CartObject {
             Ok(b) => b,
             Err(e) => return http::bad_json(e),
         };
-        self.each_line("/commit", json!({"order_id": b.order_id}), "committed").await
+        self.each_line(&b.id, "/commit", json!({"order_id": b.order_id}), "committed").await
     }
 
-    async fn release(&self) -> Result<Response> {
-        self.each_line("/release", json!({}), "released").await
+    async fn release(&self, req: &mut Request) -> Result<Response> {
+        let b: ReleaseBody = match body(req).await {
+            Ok(b) => b,
+            Err(e) => return http::bad_json(e),
+        };
+        self.each_line(&b.id, "/release", json!({}), "released").await
     }
 
-    async fn each_line(&self, path: &str, extra: Value, done: &str) -> Result<Response> {
-        let Some(intent) = self.intent()? else {
+    /// `id` must be this coordinator's reservation (a one-line one lives in its SKU's object).
+    async fn each_line(&self, id: &str, path: &str, extra: Value, done: &str) -> Result<Response> {
+        let Some(intent) = self.intent()?.filter(|i| i.id == id) else {
             return http::error(404, "unknown_reservation", "no such reservation");
         };
         let held = self.answer()?.is_some_and(|a| a.status_code() == 201);

@@ -156,6 +156,7 @@ impl DurableObject for CatalogObject {
             (Method::Post, ["summary"]) => self.summary(&mut req).await,
             (Method::Get, ["dashboard"]) => self.dashboard(&req),
             (Method::Get, ["ask"]) => self.ask(&req),
+            (Method::Post, ["id-secret"]) => self.id_secret(),
             _ => http::not_found(),
         }
     }
@@ -171,6 +172,23 @@ fn storage_err(e: impl ToString) -> worker::Error {
 }
 
 impl CatalogObject {
+    /// The default reservation id secret (when `RESERVATION_ID_SECRET` is unset): 256 random
+    /// bits drawn the first time anyone asks, then kept, so ids stay the same across deploys
+    /// and token rotations. Never shown on any public or operator route.
+    fn id_secret(&self) -> Result<Response> {
+        let rows: Vec<KvRow> =
+            self.sql.exec("SELECT key, json FROM kv WHERE key = 'reservation_id_secret'", None)?.to_array()?;
+        let secret = match rows.into_iter().next().and_then(|r| serde_json::from_str::<String>(&r.json).ok()) {
+            Some(s) => s,
+            None => {
+                let s = crate::ids::random_hex(32);
+                self.put_kv("reservation_id_secret", &s)?;
+                s
+            }
+        };
+        json(200, &json!({"secret": secret}))
+    }
+
     fn put_kv(&self, key: &str, value: &impl Serialize) -> Result<()> {
         let text = serde_json::to_string(value).map_err(storage_err)?;
         self.sql.exec("INSERT OR REPLACE INTO kv(key, json) VALUES (?, ?)", vec![key.into(), text.into()])?;

@@ -33,7 +33,8 @@ pub fn engine_error_body(e: &lastunit::Error) -> Value {
             body["sku"] = json!(sku);
             body["available"] = json!(available);
         }
-        lastunit::Error::OverCartLimit { sku, max_per_cart } => {
+        lastunit::Error::OverCartLimit { sku, max_per_cart }
+        | lastunit::Error::OverClientLimit { sku, max_per_cart } => {
             body["sku"] = json!(sku);
             body["max_per_cart"] = json!(max_per_cart);
         }

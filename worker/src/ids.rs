@@ -1,13 +1,25 @@
-//! Reservation ids: unguessable, and carrying enough to route commit and release.
+//! Reservation ids and client tags: unguessable, and carrying enough to route commit and release.
 //!
 //! - one SKU: `<32 hex>.<sku>`: the hold lives in that SKU's object;
 //! - several SKUs: `<32 hex>`: the coordinator is the `CartObject` of that name.
 //!
-//! The 32 hex digits are 128 random bits from `crypto.getRandomValues`, or, with an
-//! `Idempotency-Key`, a SHA-256 of the key keyed by a server secret (the same key gives the same
-//! id, so the stored first answer is found again; nobody without the secret can derive it).
+//! The 32 hex digits are 128 random bits from the Web Crypto API, or, with an
+//! `Idempotency-Key`, an HMAC-SHA256 of the cart and the key under the reservation id secret: the
+//! same key on the same cart gives the same id, so the stored first answer is found again; the
+//! same key on another cart gives another id, so it never reaches the first cart's reservation;
+//! and nobody without the secret can derive an id from a key.
+//!
+//! The secret is `RESERVATION_ID_SECRET` when set, else one drawn once at random and kept by the
+//! catalog. It is its own secret, so rotating `ADMIN_TOKEN` or `CHECKOUT_TOKEN` changes no id.
 
-use sha2::{Digest, Sha256};
+use std::cell::RefCell;
+
+use hmac::{Hmac, Mac};
+use serde::Deserialize;
+use sha2::Sha256;
+use worker::{Env, Method, Result};
+
+use crate::internal::{call_json, catalog_stub, setting};
 
 /// Where a reservation lives.
 #[derive(Debug, PartialEq, Eq)]
@@ -18,25 +30,61 @@ pub enum Home {
     Cart,
 }
 
-/// 128 random bits, hex.
-pub fn random_hex() -> String {
-    let bytes = js_sys::Uint8Array::new_with_length(16);
-    let global = js_sys::global();
-    let crypto = js_sys::Reflect::get(&global, &"crypto".into()).expect("crypto is global in Workers");
-    let get: js_sys::Function =
-        js_sys::Reflect::get(&crypto, &"getRandomValues".into()).expect("getRandomValues").into();
-    get.call1(&crypto, &bytes).expect("getRandomValues fills the array");
-    hex::encode(bytes.to_vec())
+/// `n` random bytes from the Web Crypto API, hex.
+pub fn random_hex(n: usize) -> String {
+    let mut bytes = vec![0u8; n];
+    getrandom::fill(&mut bytes).expect("the Workers runtime has crypto.getRandomValues");
+    hex::encode(bytes)
 }
 
-/// The id part for a request with an `Idempotency-Key`.
-pub fn idempotent_hex(server_secret: &str, key: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(b"lastunit-idempotency\0");
-    h.update(server_secret.as_bytes());
-    h.update(b"\0");
-    h.update(key.as_bytes());
-    hex::encode(&h.finalize()[..16])
+thread_local! {
+    /// The secret once read: a Worker isolate asks the catalog at most once.
+    static SECRET: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+#[derive(Deserialize)]
+struct SecretAnswer {
+    secret: String,
+}
+
+/// The reservation id secret: `RESERVATION_ID_SECRET`, or the default the catalog keeps.
+pub async fn secret(env: &Env) -> Result<String> {
+    let set = setting(env, "RESERVATION_ID_SECRET");
+    if !set.is_empty() {
+        return Ok(set);
+    }
+    if let Some(s) = SECRET.with(|c| c.borrow().clone()) {
+        return Ok(s);
+    }
+    let (status, answer): (u16, SecretAnswer) =
+        call_json::<(), _>(&catalog_stub(env)?, Method::Post, "/id-secret", None).await?;
+    if status != 200 || answer.secret.is_empty() {
+        return Err(worker::Error::RustError(format!("the catalog answered {status} for the id secret")));
+    }
+    SECRET.with(|c| *c.borrow_mut() = Some(answer.secret.clone()));
+    Ok(answer.secret)
+}
+
+/// HMAC-SHA256 of the parts (each ended by a NUL, so no two splits of one text collide), the
+/// first 128 bits in hex.
+fn keyed(secret: &str, domain: &str, parts: &[&str]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
+    for p in std::iter::once(&domain).chain(parts) {
+        mac.update(p.as_bytes());
+        mac.update(b"\0");
+    }
+    hex::encode(&mac.finalize().into_bytes()[..16])
+}
+
+/// The id part for a request with an `Idempotency-Key`: one per cart and key.
+pub fn idempotent_hex(secret: &str, cart_id: &str, key: &str) -> String {
+    keyed(secret, "lastunit-idempotency-v2", &[cart_id, key])
+}
+
+/// The opaque tag of a client address, as holds and the rate limit know it: the same address
+/// always has the same tag, and the address cannot be read back from it.
+pub fn client_tag(secret: &str, address: &str) -> String {
+    format!("c-{}", keyed(secret, "lastunit-client-v1", &[address]))
 }
 
 /// The id for `lines` SKUs.

@@ -33,6 +33,11 @@ pub fn cart_stub(env: &Env, id: &str) -> Result<Stub> {
     env.durable_object("CART")?.id_from_name(id)?.get_stub()
 }
 
+/// The rate limit of one storefront client (named by its tag, never its address).
+pub fn client_stub(env: &Env, client: &str) -> Result<Stub> {
+    env.durable_object("CLIENT")?.id_from_name(client)?.get_stub()
+}
+
 /// Sends `body` (JSON) to `path` of a Durable Object.
 pub async fn call<B: Serialize + ?Sized>(
     stub: &Stub,

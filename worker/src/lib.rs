@@ -11,7 +11,9 @@
 //!   subscriber pushes and recalibrates buffers.
 //! - [`catalog::CatalogObject`]: the single catalog: locations, channels, PoS id maps, SKUs,
 //!   subscribers and one summary per SKU for the dashboard and questions.
-//! - [`cart::CartObject`]: one coordinator per multi-line reservation.
+//! - [`cart::CartObject`]: one coordinator per multi-line reservation, and per cart and
+//!   `Idempotency-Key`: it keeps the first answer and the request's fingerprint.
+//! - [`client::ClientObject`]: one per storefront client address: its reservations per minute.
 //! - [`push`]: signed pushes to connected channels, with backoff.
 //!
 //! Architecture invariant: no stock rule lives here; every decision is an engine call with
@@ -21,6 +23,7 @@ mod admin;
 mod auth;
 mod cart;
 mod catalog;
+mod client;
 mod http;
 mod ids;
 mod internal;

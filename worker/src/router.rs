@@ -97,8 +97,9 @@ async fn availability(req: &Request, env: &Env, sku: &str) -> Result<Response> {
 async fn availability_batch(req: &Request, env: &Env) -> Result<Response> {
     let channel = query(req, "channel").unwrap_or_else(|| "web".into());
     let list = query(req, "skus").unwrap_or_default();
-    let mut skus: Vec<&str> = list.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
-    skus.dedup();
+    // Each SKU once, in the order first named (`dedup` alone would only drop adjacent repeats).
+    let mut seen = std::collections::BTreeSet::new();
+    let skus: Vec<&str> = list.split(',').map(str::trim).filter(|s| !s.is_empty() && seen.insert(*s)).collect();
     if skus.is_empty() || skus.len() > MAX_BATCH {
         return http::engine_error(&lastunit::Error::invalid(
             "skus",

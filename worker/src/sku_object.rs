@@ -4,7 +4,8 @@
 //! - `state(id=1, json)`: the snapshot (serde JSON of `Sku`);
 //! - `seen(key, at)`: applied event keys (the snapshot skips them; restored with `restore_seen`);
 //! - `ledger(version, location, json)`: every `LedgerEntry`, never pruned;
-//! - `answers(id, status, body)`: first answers of single-SKU reservations (idempotency);
+//! - `answers(id, status, body)`: no longer written (a reservation's first answer now lives in
+//!   its `CartObject`, found by cart and `Idempotency-Key`); what an earlier release left is pruned;
 //! - `meta(key, json)`: the push state (subscribers, what each was last sent, retries).
 //!
 //! Every mutation: engine call → snapshot, ledger and seen rows written (synchronous SQLite, so
@@ -52,12 +53,6 @@ struct JsonRow {
 struct SeenRow {
     key: String,
     at: f64,
-}
-
-#[derive(Deserialize)]
-struct AnswerRow {
-    status: f64,
-    body: String,
 }
 
 impl DurableObject for SkuObject {
@@ -177,9 +172,9 @@ struct ReserveReq {
     channel: String,
     quantity: i64,
     expires_at: Timestamp,
-    /// True for single-SKU reservations: answer with the contract's body and remember it.
+    /// The storefront client whose carts `max_per_cart` also caps.
     #[serde(default)]
-    reply: bool,
+    client: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -472,15 +467,6 @@ impl SkuObject {
         }
     }
 
-    fn stored_answer(&self, id: &str) -> Result<Option<Response>> {
-        let rows: Vec<AnswerRow> =
-            self.sql.exec("SELECT status, body FROM answers WHERE id = ?", vec![id.into()])?.to_array()?;
-        match rows.into_iter().next() {
-            Some(r) => Ok(Some(json_text(r.status as u16, r.body)?)),
-            None => Ok(None),
-        }
-    }
-
     async fn reserve(&self, req: &mut Request) -> Result<Response> {
         let r: WithNow<ReserveReq> = match body(req).await {
             Ok(r) => r,
@@ -488,14 +474,10 @@ impl SkuObject {
         };
         let now = r.now();
         let q = r.inner;
-        if q.reply {
-            if let Some(answer) = self.stored_answer(&q.id)? {
-                return Ok(answer);
-            }
-        }
         let hold = HoldRequest {
             id: q.id.clone(),
             cart_id: q.cart_id.clone(),
+            client: q.client.clone(),
             channel: q.channel.clone(),
             quantity: q.quantity,
             expires_at: q.expires_at,
@@ -518,12 +500,6 @@ impl SkuObject {
             Err(e) => (e.http_status(), engine_error_body(e)),
         };
         let text = body.to_string();
-        if q.reply {
-            self.sql.exec(
-                "INSERT OR REPLACE INTO answers(id, status, body, at) VALUES (?, ?, ?, ?)",
-                vec![q.id.clone().into(), i64::from(status).into(), text.clone().into(), now.millis().into()],
-            )?;
-        }
         if changed {
             self.soon(now).await?;
         }

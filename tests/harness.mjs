@@ -238,7 +238,9 @@ export async function startEdge({ vars = {}, port, stateDir, quiet = !process.en
     },
     /** Admin call with the admin token: `edge.admin('PUT', '/admin/skus/A', {...})`. */
     admin: (method, path, body) => edge.json(method, path, body, { authorization: `Bearer ${allVars.ADMIN_TOKEN}` }),
-    storefront: (method, path, body, headers = {}) => edge.json(method, path, body, { authorization: `Bearer ${allVars.STOREFRONT_KEY}`, ...headers }),
+    /** Storefront call from a shopper of its own (a fresh `CF-Connecting-IP` each call, as from
+     * many browsers), unless `headers` name one: the per-client cap and rate limit then apply. */
+    storefront: (method, path, body, headers = {}) => edge.json(method, path, body, { authorization: `Bearer ${allVars.STOREFRONT_KEY}`, 'cf-connecting-ip': shopperAddress(), ...headers }),
     checkout: (method, path, body, headers = {}) => edge.json(method, path, body, { authorization: `Bearer ${allVars.CHECKOUT_TOKEN}`, ...headers }),
     /** Signed generic webhook (`/webhooks/lastunit`). */
     webhook: (body, { secret = allVars.LASTUNIT_WEBHOOK_SECRET, t } = {}) => {
@@ -281,6 +283,14 @@ export function verifyLastunit(secret, body, header, toleranceS = 300) {
 /** `X-Signature` value for Lightspeed. */
 export function signLightspeed(secret, body) {
   return `signature=${hmacHex(secret, body)},algorithm=HMAC-SHA256`;
+}
+
+let shoppers = 0;
+/** A client address no other call of this process used (`CF-Connecting-IP`, which `wrangler
+ * dev` passes through and otherwise sets to the caller's own address, 127.0.0.1). */
+export function shopperAddress() {
+  shoppers++;
+  return `10.${(shoppers >> 16) & 255}.${(shoppers >> 8) & 255}.${shoppers & 255}`;
 }
 
 /** A unique id for test objects. */

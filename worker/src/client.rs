@@ -86,7 +86,9 @@ impl ClientObject {
         self.sql.exec("INSERT OR REPLACE INTO window(id, json) VALUES (1, ?)", vec![text.into()])?;
         match outcome {
             Ok(()) => {
-                if let Some(idle) = self.window.borrow().idle_at(MINUTE) {
+                // Copied out: no borrow may live across the await (another request may come in).
+                let idle = self.window.borrow().idle_at(MINUTE);
+                if let Some(idle) = idle {
                     // An absolute time (a bare number would be an offset from now).
                     let at = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(idle.millis() as f64));
                     self.state.storage().set_alarm(worker::ScheduledTime::new(at)).await?;

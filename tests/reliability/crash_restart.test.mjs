@@ -34,6 +34,9 @@ test('kill -9 five times under load: every acknowledged write survives, retries 
   const sku = uid('CRASH');
   await skuWithStock(edge, sku, { warehouse: INITIAL }, { max_per_cart: 3 });
   const sf = () => ({ authorization: `Bearer ${edge.vars.STOREFRONT_KEY}` });
+  // Each key is one shopper's add-to-cart, from their own address (a retry comes from the same one).
+  const addresses = new Map();
+  const shopper = (key) => addresses.get(key) ?? addresses.set(key, shopperAddress()).get(key);
   const co = () => ({ authorization: `Bearer ${edge.vars.CHECKOUT_TOKEN}` });
 
   /** key → {quantity, body (the 201 answer) | null} */
@@ -51,7 +54,7 @@ test('kill -9 five times under load: every acknowledged write survives, retries 
     if (res.status !== 0) answered++;
     return res;
   };
-  const reserve = (key, quantity) => counted(safeJson(edge, 'POST', '/v1/reservations', { cart_id: `cart-${key}`, channel: 'web', ttl_seconds: 3600, lines: [{ sku, quantity }] }, { ...sf(), 'idempotency-key': key }));
+  const reserve = (key, quantity) => counted(safeJson(edge, 'POST', '/v1/reservations', { cart_id: `cart-${key}`, channel: 'web', ttl_seconds: 3600, lines: [{ sku, quantity }] }, { ...sf(), 'idempotency-key': key, 'cf-connecting-ip': shopper(key) }));
   const commit = (id) => counted(safeJson(edge, 'POST', `/v1/reservations/${id}/commit`, { order_id: `o-${id.slice(0, 8)}` }, co()));
   const deliver = (raw) => counted(safeJson(edge, 'POST', '/webhooks/lastunit', raw, { 'content-type': 'application/json', 'x-lastunit-signature': signLastunit(edge.vars.LASTUNIT_WEBHOOK_SECRET, raw) }));
 

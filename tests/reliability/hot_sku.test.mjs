@@ -13,7 +13,7 @@
 // was bumped), and the SKU's books balance afterwards.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge, basicCatalog, skuWithStock, uid, sleep, signLastunit } from '../harness.mjs';
+import { startEdge, basicCatalog, skuWithStock, uid, sleep, signLastunit, shopperAddress } from '../harness.mjs';
 import { tally, rng, safeJson, gate } from './lib.mjs';
 
 let edge;
@@ -45,8 +45,9 @@ test('hot SKU: 1,000 concurrent checkouts racing PoS sales never sell more than 
   let stormOver = false;
 
   async function shopper(i) {
+    const address = shopperAddress(); // each shopper is a browser of its own
     const res = await g(() => safeJson(edge, 'POST', '/v1/reservations', { cart_id: `cart-${i}`, channel: 'web', ttl_seconds: 600, lines: [{ sku, quantity: 1 }] },
-      { authorization: `Bearer ${edge.vars.STOREFRONT_KEY}` }));
+      { authorization: `Bearer ${edge.vars.STOREFRONT_KEY}`, 'cf-connecting-ip': address }));
     reserveStatus.push(res.status);
     if (res.status !== 201) {
       refusedBodies.push({ status: res.status, ...(typeof res.body === "object" ? res.body : { text: String(res.body).slice(0, 300) }) });

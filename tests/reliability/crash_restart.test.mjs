@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEdge, basicCatalog, skuWithStock, uid, waitFor, signLastunit } from '../harness.mjs';
+import { startEdge, basicCatalog, skuWithStock, uid, waitFor, signLastunit, shopperAddress } from '../harness.mjs';
 import { rng, safeJson, tally } from './lib.mjs';
 
 const stateDir = mkdtempSync(join(tmpdir(), 'lastunit-crash-'));

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { startEdge, basicCatalog, skuWithStock, uid, signLastunit, waitFor, eventually } from '../harness.mjs';
+import { startEdge, basicCatalog, skuWithStock, uid, signLastunit, waitFor, eventually, shopperAddress } from '../harness.mjs';
 
 let edge;
 let sku;
@@ -22,7 +22,8 @@ after(async () => edge?.stop());
 
 /** A request whose answer is kept for the secrets scan. */
 async function call(method, path, { body, headers = {}, what = `${method} ${path}` } = {}) {
-  const init = { method, headers: { ...headers } };
+  // Each call a shopper of its own, unless the test names one (the client cap counts per address).
+  const init = { method, headers: { 'cf-connecting-ip': shopperAddress(), ...headers } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
     init.headers['content-type'] ??= 'application/json';

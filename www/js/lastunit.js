@@ -7,7 +7,7 @@
 // Public API (also on window.lastunit; every call is safe before the widget has loaded):
 //   lastunit.ready                          Promise, resolves once the widget runs
 //   lastunit.configure({key, endpoint, channel, cartId, ttlSeconds, pollMs})
-//   lastunit.reserve(sku, quantity = 1, {channel, cartId, ttlSeconds})
+//   lastunit.reserve(sku, quantity = 1, {channel, cartId, ttlSeconds, idempotencyKey})
 //       → Promise<{reservation_id, cart_id, channel, lines, expires_at}>; rejects with an Error
 //         carrying .error ("insufficient_stock", "unauthorized", "unreachable", ...), .status and,
 //         for insufficient_stock, .available. While the hold stands, "Held for you for 9:41" counts

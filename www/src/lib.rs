@@ -59,7 +59,8 @@ pub fn refresh() {
 }
 
 /// Holds `quantity` units of `sku` for this page's cart: `POST /v1/reservations`.
-/// `opts`: `channel`, `cartId`, `ttlSeconds`. Resolves to the edge's reservation object;
+/// `opts`: `channel`, `cartId`, `ttlSeconds`, `idempotencyKey` (default: one drawn for this call
+/// and kept across its retries; pass your own to retry yourself). Resolves to the edge's reservation object;
 /// rejects with an `Error` carrying `error`, `status` and, for a 409, `available`.
 #[wasm_bindgen]
 pub fn reserve(sku: String, quantity: JsValue, opts: JsValue) -> Promise {
@@ -70,7 +71,8 @@ pub fn reserve(sku: String, quantity: JsValue, opts: JsValue) -> Promise {
     let channel = opt("channel").and_then(|v| v.as_string()).unwrap_or_else(|| cfg.channel.clone());
     let cart = opt("cartId").and_then(|v| v.as_string()).unwrap_or_else(|| cfg.cart_id.clone());
     let ttl = opt("ttlSeconds").and_then(|v| v.as_f64()).unwrap_or(f64::from(cfg.ttl_seconds));
-    future_to_promise(reserve::reserve(cfg, sku, quantity, channel, cart, ttl))
+    let key = opt("idempotencyKey").and_then(|v| v.as_string()).filter(|k| !k.is_empty());
+    future_to_promise(reserve::reserve(cfg, sku, quantity, channel, cart, ttl, key))
 }
 
 /// Gives a hold back: `DELETE /v1/reservations/{id}`. Resolves to the edge's answer.

@@ -127,14 +127,20 @@ pub fn encode(s: &str) -> String {
     String::from(js_sys::encode_uri_component(s))
 }
 
-/// A short random id (base 36), for carts and idempotency keys.
+/// 128 random bits from the Web Crypto API, as 32 hex digits: for cart ids and idempotency keys,
+/// which must not be guessable or repeat (`Math.random` is neither).
 pub fn random_id() -> String {
-    let mut id = String::new();
-    for _ in 0..2 {
-        let n = js_sys::Number::from((js_sys::Math::random() * 2_176_782_336.0).floor()); // 36^6
-        if let Some(s) = n.to_string_with_radix(36).ok().and_then(|s| s.as_string()) {
-            id.push_str(&s);
-        }
+    let mut bytes = [0u8; 16];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No Web Crypto (a very old browser): the time and Math.random, never a panic.
+        let seed = (js_sys::Date::now() as u64) ^ ((js_sys::Math::random() * 9.0e15) as u64);
+        bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(32);
+    for b in bytes {
+        id.push(char::from(HEX[usize::from(b >> 4)]));
+        id.push(char::from(HEX[usize::from(b & 15)]));
     }
     id
 }

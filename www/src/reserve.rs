@@ -182,7 +182,10 @@ pub fn cart_id() -> String {
     id
 }
 
-/// `lastunit.reserve(sku, quantity, opts)`.
+/// Sends of one add-to-cart when the edge cannot be reached or answers 502/503.
+const TRIES: u32 = 3;
+
+/// `lastunit.reserve(sku, quantity, opts)`; `key` is the caller's `Idempotency-Key`, if any.
 pub async fn reserve(
     cfg: Config,
     sku: String,
@@ -190,6 +193,7 @@ pub async fn reserve(
     channel: String,
     cart: String,
     ttl: f64,
+    key: Option<String>,
 ) -> Result<JsValue, JsValue> {
     if !(1.0..=1e6).contains(&quantity) || quantity.fract() != 0.0 {
         return Err(error("invalid_quantity", "quantity must be a whole number of units, at least 1", 0));
@@ -217,21 +221,37 @@ pub async fn reserve(
     let mut url = cfg.endpoint.clone();
     url.push_str("/v1/reservations");
     let sent = js_sys::Date::now();
-    let answer = net::send("POST", &url, Some(&body), Some(&token), Some(&net::random_id()))
-        .await
-        .map_err(|e| unreachable(&e))?;
-    let key = FeedKey { endpoint: cfg.endpoint, sku, channel };
+    // One key for this add-to-cart, kept across its retries: a retry after a lost answer gets
+    // the first answer back and never holds twice.
+    let idempotency_key = key.unwrap_or_else(net::random_id);
+    let mut tries = 0;
+    let answer = loop {
+        tries += 1;
+        match net::send("POST", &url, Some(&body), Some(&token), Some(&idempotency_key)).await {
+            Ok(a) if !(a.status == 502 || a.status == 503) || tries >= TRIES => break a,
+            Err(e) if tries >= TRIES => return Err(unreachable(&e)),
+            _ => {}
+        }
+    };
+    let feed = FeedKey { endpoint: cfg.endpoint, sku, channel };
     match answer.status {
         200 | 201 => {
             let Some(id) = net::get(&answer.body, "reservation_id").as_string() else {
                 return Err(error("bad_answer", "the stock service answered without a reservation id", answer.status));
             };
-            dispatch(Msg::Held(Hold { id, key, quantity: quantity as u32, deadline: sent + ttl * 1000.0 }));
+            // The edge may grant less than asked (the storefront's longest hold): never count
+            // down past its `expires_at`.
+            let granted = net::get(&answer.body, "expires_at")
+                .as_string()
+                .and_then(|t| lastunit::Timestamp::parse(&t))
+                .map_or(f64::INFINITY, |t| t.millis() as f64);
+            let deadline = (sent + ttl * 1000.0).min(granted);
+            dispatch(Msg::Held(Hold { id, key: feed, quantity: quantity as u32, deadline }));
             Ok(answer.body)
         }
         409 => {
             let available = net::get(&answer.body, "available").as_f64().map(|n| n as i64);
-            dispatch(Msg::Refused { key, available });
+            dispatch(Msg::Refused { key: feed, available });
             Err(edge_error(&answer))
         }
         _ => Err(edge_error(&answer)),

@@ -1,7 +1,7 @@
 //! Benchmark workloads, shared by the native criterion benchmark and the Wasm one so both time
 //! the same loops: a SKU with 10 locations and 5 channels, stock everywhere, a fixed buffer and
-//! a few holds already taken. Like the edge, each operation hands its changed holds over for
-//! storing ([`Sku::drain_holds`]).
+//! a few holds already taken. Like the edge, each operation hands what it changed over for
+//! storing ([`Sku::take_changes`]).
 
 use crate::catalog::{BufferPolicy, ChannelConfig, SkuConfig, Topology};
 use crate::reservation::HoldRequest;
@@ -80,6 +80,7 @@ impl Workload {
         for i in 0..n {
             let e = if i % 2 == 0 { self.event("sale", "loc-3", 1) } else { self.event("receive", "loc-3", 1) };
             self.sku.apply(&e, self.now).expect("applies");
+            self.sku.take_changes();
         }
     }
 
@@ -88,9 +89,9 @@ impl Workload {
         for _ in 0..n {
             let req = self.hold_request();
             self.sku.reserve(&req, self.now).expect("in stock");
-            self.sku.drain_holds();
+            self.sku.take_changes();
             self.sku.release(&req.id, self.now).expect("active");
-            self.sku.drain_holds();
+            self.sku.take_changes();
         }
     }
 
@@ -99,9 +100,9 @@ impl Workload {
         for _ in 0..n {
             let req = self.hold_request();
             self.sku.reserve(&req, self.now).expect("in stock");
-            self.sku.drain_holds();
+            self.sku.take_changes();
             self.sku.commit(&req.id, "o", self.now).expect("live hold");
-            self.sku.drain_holds();
+            self.sku.take_changes();
         }
     }
 

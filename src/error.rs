@@ -59,6 +59,9 @@ pub enum Error {
         /// The value given.
         value: String,
     },
+    /// The SKU's stored state cannot be read (corrupt, or written by a newer release). It is
+    /// kept as it is, never written over, until an operator restores it.
+    StateUnreadable(String),
 }
 
 impl Error {
@@ -82,6 +85,7 @@ impl Error {
             Error::ReservationReleased(_) => "reservation_released",
             Error::ReservationCommitted(_) => "reservation_committed",
             Error::UnknownReference { .. } => "unknown_reference",
+            Error::StateUnreadable(_) => "state_unreadable",
         }
     }
 
@@ -96,6 +100,7 @@ impl Error {
             Error::UnknownSku(_) | Error::UnknownReservation(_) => 404,
             Error::InsufficientStock { .. } | Error::ReservationReleased(_) | Error::ReservationCommitted(_) => 409,
             Error::ReservationExpired(_) => 410,
+            Error::StateUnreadable(_) => 503,
         }
     }
 }
@@ -125,6 +130,9 @@ impl fmt::Display for Error {
             Error::ReservationReleased(id) => write!(f, "reservation `{id}` was released"),
             Error::ReservationCommitted(id) => write!(f, "reservation `{id}` is already committed"),
             Error::UnknownReference { field, value } => write!(f, "no open `{field}` `{value}` for this SKU"),
+            Error::StateUnreadable(why) => {
+                write!(f, "this SKU's stored state cannot be read, and is kept untouched until it is restored: {why}")
+            }
         }
     }
 }

@@ -8,7 +8,9 @@
 //!
 //! The entry point is [`Sku`]: one product's state, changed by [`Sku::apply`] (events),
 //! [`Sku::reserve`], [`Sku::commit`], [`Sku::release`] and [`Sku::expire`], read by
-//! [`Sku::availability`] and [`Sku::summary`].
+//! [`Sku::availability`] and [`Sku::summary`]. What each change asks to be stored is taken as
+//! one [`ChangeSet`] ([`Sku::take_changes`]); the stored form is [`StoredSku`], versioned and
+//! read through migrations ([`stored`]).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -20,6 +22,7 @@ pub mod availability;
 pub mod bench_support;
 pub mod buffer;
 pub mod catalog;
+pub mod changes;
 pub mod dedupe;
 mod error;
 pub mod event;
@@ -31,6 +34,7 @@ pub mod reservation;
 pub mod returns;
 pub mod sku;
 pub mod stock;
+pub mod stored;
 pub mod summary;
 pub mod time;
 pub mod velocity;
@@ -39,10 +43,12 @@ pub mod wasm;
 
 pub use availability::{Availability, Status};
 pub use catalog::{BufferPolicy, ChannelConfig, LocationConfig, SkuConfig, Topology};
+pub use changes::{ChangeSet, SeenKey, StoredAnswer};
 pub use error::Error;
 pub use event::{EventBody, Movement, Source, StockEvent};
 pub use reservation::{Hold, HoldRequest, HoldState, ReservationLine, ReservationRequest};
 pub use sku::{Applied, LedgerEntry, Sku};
+pub use stored::StoredSku;
 pub use summary::{DashboardRow, SkuSummary};
 pub use time::Timestamp;
 

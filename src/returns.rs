@@ -5,6 +5,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// Distinct return reasons kept per channel: the reason is free text from the PoS, and the
+/// snapshot holding these is rewritten on every change. Past this, further reasons are counted
+/// under [`OTHER_REASON`].
+pub const MAX_REASONS: usize = 20;
+/// Where returns of reasons past [`MAX_REASONS`] are counted.
+pub const OTHER_REASON: &str = "other";
+
 /// Sales and returns of units bought on one channel.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReturnStats {
@@ -28,8 +35,21 @@ impl ReturnStats {
     /// Counts a return.
     pub fn returned(&mut self, units: i64, reason: &str) {
         self.returned += units;
-        *self.reasons.entry(reason.to_string()).or_default() += units;
+        let known = self.reasons.contains_key(reason) || self.reasons.len() < MAX_REASONS - 1;
+        *self.reasons.entry(if known { reason } else { OTHER_REASON }.to_string()).or_default() += units;
         self.refresh();
+    }
+
+    /// Keeps the most frequent reasons within [`MAX_REASONS`], counting the rest as
+    /// [`OTHER_REASON`] (for state stored before the bound).
+    pub(crate) fn bound_reasons(&mut self) {
+        if self.reasons.len() <= MAX_REASONS {
+            return;
+        }
+        let mut top = self.top_reasons(usize::MAX);
+        let rest: i64 = top.split_off(MAX_REASONS - 1).into_iter().map(|(_, n)| n).sum();
+        self.reasons = top.into_iter().collect();
+        *self.reasons.entry(OTHER_REASON.to_string()).or_default() += rest;
     }
 
     fn refresh(&mut self) {
@@ -81,5 +101,18 @@ mod tests {
         assert_eq!(flagged(&m), vec!["web".to_string()]);
         assert_eq!(m["web"].top_reasons(1), vec![("wrong size".to_string(), 8)]);
         assert!((m["web"].rate - 0.25).abs() < 1e-9);
+    }
+
+    #[test]
+    fn reasons_stay_bounded() {
+        let mut s = ReturnStats::default();
+        for i in 0..100 {
+            s.returned(1, &format!("reason {i}"));
+        }
+        s.returned(2, "reason 0");
+        assert_eq!(s.reasons.len(), MAX_REASONS);
+        assert_eq!(s.reasons["reason 0"], 3, "a known reason keeps counting");
+        assert_eq!(s.reasons[OTHER_REASON], 100 - (MAX_REASONS as i64 - 1));
+        assert_eq!(s.reasons.values().sum::<i64>(), s.returned);
     }
 }

@@ -1,7 +1,9 @@
-//! One SKU's whole state: stock per location, holds, buffers, velocity, returns, incoming, and
-//! the recent ledger. Every decision about one SKU is a method here; the caller passes `now`.
+//! One SKU's whole state: stock per location, holds, buffers, velocity, returns, incoming.
+//! Every decision about one SKU is a method here; the caller passes `now`. Every change is also
+//! recorded for storing: the caller takes it as one [`ChangeSet`] ([`Sku::take_changes`]) and
+//! rebuilds the SKU from what it stored with [`Sku::restore`].
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
@@ -9,6 +11,7 @@ use crate::allocation::Allocations;
 use crate::availability::{Availability, Status};
 use crate::buffer::BufferModel;
 use crate::catalog::{BufferPolicy, SkuConfig, Topology, MAX_UNITS};
+use crate::changes::{ChangeSet, Pending, SeenKey};
 use crate::dedupe::SeenEvents;
 use crate::event::{Movement, Source, StockEvent};
 use crate::forecast::IncomingLine;
@@ -16,13 +19,12 @@ use crate::names::{check_id, STORE_CHANNEL};
 use crate::reservation::{ActiveHolds, Hold, HoldRequest, HoldState};
 use crate::returns::ReturnStats;
 use crate::stock::{CountOutcome, LocationStock};
+use crate::stored::{StoredSku, FORMAT};
 use crate::summary::{DayStat, SkuSummary};
 use crate::time::{DAY, HOUR};
 use crate::velocity::Velocity;
 use crate::{entry, Error, Timestamp};
 
-/// Ledger entries kept in the state (the Worker stores every entry durably besides).
-pub const LEDGER_KEPT: usize = 20;
 /// Days of history kept for charts.
 pub const HISTORY_DAYS: usize = 30;
 /// Settled holds are remembered this long (unless more than [`SETTLED_KEPT`] settle sooner),
@@ -30,6 +32,12 @@ pub const HISTORY_DAYS: usize = 30;
 pub const SETTLED_KEPT_MS: i64 = 24 * HOUR;
 /// At most this many settled holds are remembered; the oldest go first.
 pub const SETTLED_KEPT: usize = 1_000;
+/// Most open purchase-order lines per SKU: a line closes only when its units arrive, and the
+/// snapshot carrying them is rewritten on every change.
+pub const MAX_OPEN_LINES: usize = 100;
+/// Most transfers remembered in transit per SKU; past it the oldest is forgotten (its units left
+/// their shelf when it was sent, so stock is unchanged; only the in-transit note goes).
+pub const MAX_IN_TRANSIT: usize = 100;
 
 /// One movement of stock, as the ledger records it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -92,8 +100,9 @@ pub struct Transit {
     pub sent_at: Timestamp,
 }
 
-/// The state of one SKU. Serialize it to store it; see [`Sku::restore_seen`] for the ids.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// The state of one SKU. It is stored as a [`StoredSku`] snapshot plus rows (holds, applied
+/// event keys, ledger entries), all handed over in [`ChangeSet`]s.
+#[derive(Clone, Debug)]
 pub struct Sku {
     sku: String,
     config: SkuConfig,
@@ -101,19 +110,12 @@ pub struct Sku {
     stock: BTreeMap<String, LocationStock>,
     transit: Vec<Transit>,
     /// Active holds, indexed by location, channel, cart and expiry. Like settled holds they
-    /// stay out of the snapshot, which is rewritten on every change: the caller stores each
-    /// hold as it changes ([`Sku::drain_holds`]) and gives them back on load ([`Sku::restore_hold`]).
-    #[serde(skip)]
+    /// stay out of the snapshot, which is rewritten on every change: each is a row of its own.
     holds: ActiveHolds,
     /// Committed, released, expired and bumped holds, for idempotent answers.
-    #[serde(skip)]
     settled: BTreeMap<String, Hold>,
     /// Settled ids, oldest first, to forget them in O(1).
-    #[serde(skip)]
     settled_order: VecDeque<String>,
-    /// Holds changed since the caller last stored them.
-    #[serde(skip)]
-    changed_holds: BTreeSet<String>,
     /// Allocated units each named channel has left (the rule is in [`crate::allocation`]).
     allocation_left: Allocations,
     buffer_in_force: u32,
@@ -121,14 +123,13 @@ pub struct Sku {
     returns: BTreeMap<String, ReturnStats>,
     incoming: Vec<IncomingLine>,
     history: VecDeque<DayStat>,
-    ledger: VecDeque<LedgerEntry>,
     version: u64,
     updated_at: Timestamp,
-    /// Kept outside the snapshot: the caller persists keys one by one (see [`Sku::restore_seen`]).
-    #[serde(skip)]
+    /// Applied event keys: rows of their own, outside the snapshot.
     seen: SeenEvents,
-    #[serde(skip)]
     model: BufferModel,
+    /// What changed since the caller last took the changes.
+    pending: Pending,
 }
 
 impl Sku {
@@ -144,18 +145,17 @@ impl Sku {
             holds: ActiveHolds::default(),
             settled: BTreeMap::new(),
             settled_order: VecDeque::new(),
-            changed_holds: BTreeSet::new(),
             allocation_left: Allocations::default(),
             buffer_in_force: 0,
             velocity: BTreeMap::new(),
             returns: BTreeMap::new(),
             incoming: Vec::new(),
             history: VecDeque::new(),
-            ledger: VecDeque::new(),
             version: 0,
             updated_at: now,
             seen: SeenEvents::default(),
             model: BufferModel::default(),
+            pending: Pending::default(),
         };
         s.configure(config, now)?;
         Ok(s)
@@ -212,14 +212,125 @@ impl Sku {
         self.recalibrate(now);
     }
 
-    /// Tells the engine an event key applied before (when loading persisted state).
-    pub fn restore_seen(&mut self, key: String, applied_at: Timestamp) {
-        self.seen.insert(key, applied_at);
-    }
-
     fn touch(&mut self, now: Timestamp) {
         self.version += 1;
         self.updated_at = self.updated_at.max(now);
+        self.pending.snapshot = true;
+    }
+
+    // ---- storing -------------------------------------------------------------------------------
+
+    /// Everything changed since the last call, to store in one atomic step. A refused call
+    /// adds nothing; holds expiring on the way to a refusal are changes like any other.
+    pub fn take_changes(&mut self) -> ChangeSet {
+        let pending = std::mem::take(&mut self.pending);
+        ChangeSet {
+            snapshot: pending.snapshot.then(|| self.stored()),
+            holds: pending.holds.iter().filter_map(|id| self.hold(id).cloned()).collect(),
+            ledger: pending.ledger,
+            seen: pending.seen,
+            answers: Vec::new(),
+        }
+    }
+
+    /// The snapshot as stored now.
+    pub fn stored(&self) -> StoredSku {
+        // Every field is named, so a field added to `Sku` must be placed here (or said to live
+        // elsewhere) before this compiles: nothing is left out of storage by accident.
+        let Sku {
+            sku,
+            config,
+            topology,
+            stock,
+            transit,
+            holds: _,
+            settled: _,
+            settled_order: _,
+            allocation_left,
+            buffer_in_force,
+            velocity,
+            returns,
+            incoming,
+            history,
+            version,
+            updated_at,
+            seen: _,
+            model: _,
+            pending: _,
+        } = self;
+        StoredSku {
+            format: FORMAT,
+            sku: sku.clone(),
+            config: config.clone(),
+            topology: topology.clone(),
+            stock: stock.clone(),
+            transit: transit.clone(),
+            allocation_left: allocation_left.clone(),
+            buffer_in_force: *buffer_in_force,
+            velocity: velocity.clone(),
+            returns: returns.clone(),
+            incoming: incoming.clone(),
+            history: history.iter().cloned().collect(),
+            version: *version,
+            updated_at: *updated_at,
+        }
+    }
+
+    /// The SKU as stored: its snapshot, its hold rows (any order) and its applied event keys.
+    /// Settled holds past their time and keys past retention are forgotten on the way in.
+    pub fn restore(stored: StoredSku, holds: Vec<Hold>, seen: Vec<SeenKey>) -> Sku {
+        let StoredSku {
+            format: _,
+            sku,
+            config,
+            topology,
+            stock,
+            transit,
+            allocation_left,
+            buffer_in_force,
+            velocity,
+            returns,
+            incoming,
+            history,
+            version,
+            updated_at,
+        } = stored;
+        let mut s = Sku {
+            sku,
+            config,
+            topology,
+            stock,
+            transit,
+            holds: ActiveHolds::default(),
+            settled: BTreeMap::new(),
+            settled_order: VecDeque::new(),
+            allocation_left,
+            buffer_in_force,
+            velocity,
+            returns,
+            incoming,
+            history: history.into(),
+            version,
+            updated_at,
+            seen: SeenEvents::default(),
+            model: BufferModel::default(),
+            pending: Pending::default(),
+        };
+        let mut seen = seen;
+        seen.sort_by_key(|k| k.at);
+        for k in seen {
+            s.seen.insert(k.key, k.at);
+        }
+        let (active, mut settled): (Vec<Hold>, Vec<Hold>) = holds.into_iter().partition(Hold::is_active);
+        for h in active {
+            s.holds.insert(h);
+        }
+        settled.sort_by(|a, b| (a.settled_at, &a.id).cmp(&(b.settled_at, &b.id)));
+        for h in settled {
+            let at = h.settled_at;
+            s.remember_settled(h, at);
+        }
+        s
     }
 
     fn loc_mut(&mut self, location: &str) -> &mut LocationStock {
@@ -363,6 +474,9 @@ impl Sku {
                 entry.kind = "transfer".into();
                 entry.reason = Some(format!("{quantity} in transit to {to_location}"));
                 entry.quantity = self.shelve(&loc, -quantity, at, now, &mut entry);
+                if self.transit.len() >= MAX_IN_TRANSIT {
+                    self.transit.remove(0);
+                }
                 self.transit.push(Transit {
                     transfer_id: event.source.event_id.clone(),
                     from: loc.clone(),
@@ -384,7 +498,8 @@ impl Sku {
                 }
             }
         }
-        self.seen.insert(key, now);
+        self.seen.insert(key.clone(), now);
+        self.pending.seen.push(SeenKey { key, at: now });
         self.rebalance_holds(&loc, now);
         self.recompute_buffer(now);
         self.touch(now);
@@ -476,11 +591,9 @@ impl Sku {
         None
     }
 
+    /// A new ledger entry, for the caller to store (the ledger lives in storage only).
     fn push_ledger(&mut self, entry: LedgerEntry) {
-        self.ledger.push_back(entry);
-        while self.ledger.len() > LEDGER_KEPT {
-            self.ledger.pop_front();
-        }
+        self.pending.ledger.push(entry);
     }
 
     fn total_on_hand(&self) -> i64 {
@@ -571,7 +684,7 @@ impl Sku {
             } else {
                 for (other, take) in moves {
                     self.holds.move_units(&id, location, &other, take);
-                    self.changed_holds.insert(id.clone());
+                    self.pending.holds.insert(id.clone());
                     excess -= take;
                 }
             }
@@ -635,7 +748,7 @@ impl Sku {
             settled_at: now,
         };
         self.holds.insert(hold.clone());
-        self.changed_holds.insert(hold.id.clone());
+        self.pending.holds.insert(hold.id.clone());
         self.touch(now);
         Ok(hold)
     }
@@ -699,26 +812,6 @@ impl Sku {
         }
     }
 
-    /// Holds taken, moved or settled since the last call, as they are now, for the caller to
-    /// store one row each (see the `holds` field). Call it after every change.
-    pub fn drain_holds(&mut self) -> Vec<Hold> {
-        let ids = std::mem::take(&mut self.changed_holds);
-        ids.iter().filter_map(|id| self.hold(id).cloned()).collect()
-    }
-
-    /// Gives back a hold stored earlier (when loading persisted state; settled ones oldest first).
-    pub fn restore_hold(&mut self, hold: Hold) {
-        if self.holds.contains(&hold.id) || self.settled.contains_key(&hold.id) {
-            return;
-        }
-        if hold.is_active() {
-            self.holds.insert(hold);
-        } else {
-            let at = hold.settled_at;
-            self.remember_settled(hold, at);
-        }
-    }
-
     /// Remembers a settled hold, forgetting those past [`SETTLED_KEPT_MS`] or [`SETTLED_KEPT`].
     fn remember_settled(&mut self, hold: Hold, now: Timestamp) {
         if self.settled.insert(hold.id.clone(), hold.clone()).is_none() {
@@ -759,7 +852,7 @@ impl Sku {
         h.state = state;
         h.settled_at = now;
         self.remember_settled(h.clone(), now);
-        self.changed_holds.insert(h.id.clone());
+        self.pending.holds.insert(h.id.clone());
         h
     }
 
@@ -777,6 +870,13 @@ impl Sku {
         if line.quantity <= 0 || line.quantity > i64::from(MAX_UNITS) {
             return Err(Error::invalid("quantity", format!("must be a whole number from 1 to {MAX_UNITS}")));
         }
+        let replaces = self.incoming.iter().any(|l| l.po_id == line.po_id && l.location == line.location);
+        if !replaces && self.incoming.len() >= MAX_OPEN_LINES {
+            return Err(Error::invalid(
+                "lines",
+                format!("`{}` already has {MAX_OPEN_LINES} open purchase-order lines", self.sku),
+            ));
+        }
         self.incoming.retain(|l| !(l.po_id == line.po_id && l.location == line.location));
         self.incoming.push(line);
         self.incoming.sort_by_key(|l| l.expected_at);
@@ -785,11 +885,6 @@ impl Sku {
     }
 
     // ---- views ---------------------------------------------------------------------------------
-
-    /// The recent ledger, oldest first.
-    pub fn ledger(&self) -> impl Iterator<Item = &LedgerEntry> {
-        self.ledger.iter()
-    }
 
     /// Everything the dashboard and the admin view need, detached from the live state.
     pub fn summary(&self) -> SkuSummary {

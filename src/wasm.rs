@@ -104,6 +104,12 @@ impl Engine {
     pub fn summary(&self) -> Result<JsValue, JsValue> {
         to_js(&self.sku.summary())
     }
+
+    /// What changed since the last call, to store in one step: `{snapshot, holds, ledger, seen,
+    /// answers}` (see `lastunit::ChangeSet`). Changes accumulate until they are taken.
+    pub fn changes(&mut self) -> Result<JsValue, JsValue> {
+        to_js(&self.sku.take_changes())
+    }
 }
 
 /// The benchmark workload (see `bench_support`), for timing the engine in Wasm from JS.

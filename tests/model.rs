@@ -4,11 +4,14 @@
 //! also keeps each allocated channel's share by hand (every sale on the channel uses it up, a
 //! restocked return of a unit bought there gives it back) and derives every channel's
 //! availability from it.
+//!
+//! Every change set is stored as the Worker stores it, and a restart rebuilds the SKU from that
+//! store alone; a refused call must change nothing, in memory or in what there is to store.
 mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
-use lastunit::{Applied, EventBody, HoldState, Sku, Timestamp};
+use lastunit::{Applied, ChangeSet, EventBody, Hold, HoldState, SeenKey, Sku, StoredSku, Timestamp};
 use proptest::prelude::*;
 
 const LOCATIONS: [&str; 2] = ["main-st", "warehouse"];
@@ -26,6 +29,8 @@ enum Op {
     Commit { which: usize },
     Release { which: usize },
     Tick { minutes: i64 },
+    Restart,
+    Refused { which: usize },
 }
 
 fn op(with_counts: bool) -> impl Strategy<Value = Op> {
@@ -41,8 +46,50 @@ fn op(with_counts: bool) -> impl Strategy<Value = Op> {
         4 => (0..CHANNELS.len(), 1..4i64, 1..30i64).prop_map(|(channel, qty, ttl_min)| Op::Reserve { channel, qty, ttl_min }),
         3 => any::<usize>().prop_map(|which| Op::Commit { which }),
         1 => any::<usize>().prop_map(|which| Op::Release { which }),
-        2 => (1..20i64).prop_map(|minutes| Op::Tick { minutes }),
+        // One arm for the three (proptest takes at most ten with a weight of 0 among them).
+        4 => prop_oneof![
+            2 => (1..20i64).prop_map(|minutes| Op::Tick { minutes }),
+            1 => Just(Op::Restart),
+            1 => any::<usize>().prop_map(|which| Op::Refused { which }),
+        ],
     ]
+}
+
+/// What the Worker keeps of a SKU: the latest snapshot and one row per hold, applied key and
+/// ledger entry, written only from change sets.
+#[derive(Default)]
+struct Store {
+    snapshot: Option<String>,
+    holds: BTreeMap<String, Hold>,
+    seen: BTreeMap<String, Timestamp>,
+    ledger: BTreeMap<(u64, String), String>,
+}
+
+impl Store {
+    fn write(&mut self, changes: ChangeSet) {
+        if let Some(s) = changes.snapshot {
+            self.snapshot = Some(s.to_json());
+        }
+        for h in changes.holds {
+            self.holds.insert(h.id.clone(), h);
+        }
+        for k in changes.seen {
+            self.seen.insert(k.key, k.at);
+        }
+        for e in changes.ledger {
+            let key = (e.version, e.location.clone());
+            assert!(
+                self.ledger.insert(key, serde_json::to_string(&e).unwrap()).is_none(),
+                "a ledger row written twice"
+            );
+        }
+    }
+
+    fn load(&self) -> Sku {
+        let stored = StoredSku::read(self.snapshot.as_deref().expect("a snapshot was stored")).unwrap();
+        let seen = self.seen.iter().map(|(key, at)| SeenKey { key: key.clone(), at: *at }).collect();
+        Sku::restore(stored, self.holds.values().cloned().collect(), seen)
+    }
 }
 
 /// The naive reference: a list of applied deltas per location, by event id, and what each
@@ -79,6 +126,7 @@ struct Run {
     reference: Reference,
     edge_sold: i64,
     with_counts: bool,
+    store: Store,
 }
 
 impl Run {
@@ -98,7 +146,50 @@ impl Run {
         if let lastunit::BufferPolicy::Fixed { units } = config.buffer {
             reference.buffer = i64::from(units);
         }
-        Run { sku, now: T0, next_id: 0, delivered: Vec::new(), holds: Vec::new(), reference, edge_sold: 0, with_counts }
+        let mut store = Store::default();
+        store.write(sku.take_changes());
+        Run {
+            sku,
+            now: T0,
+            next_id: 0,
+            delivered: Vec::new(),
+            holds: Vec::new(),
+            reference,
+            edge_sold: 0,
+            with_counts,
+            store,
+        }
+    }
+
+    /// Everything a refusal could have touched: the snapshot and every hold as they are.
+    fn picture(&self) -> (String, Vec<Option<Hold>>) {
+        (self.sku.stored().to_json(), self.holds.iter().map(|id| self.sku.hold(id).cloned()).collect())
+    }
+
+    /// Calls `call` after expiring what is due, and checks it is refused and changed nothing.
+    fn refused(&mut self, what: &str, call: impl FnOnce(&mut Sku) -> Result<(), lastunit::Error>) {
+        self.sku.expire(self.now);
+        self.store.write(self.sku.take_changes());
+        let before = self.picture();
+        assert!(call(&mut self.sku).is_err(), "{what} was accepted");
+        assert!(self.sku.take_changes().is_empty(), "{what} was refused but left changes to store");
+        assert_eq!(self.picture(), before, "{what} was refused but changed the SKU");
+    }
+
+    /// Rebuilds the SKU from the store alone, as a restarted Worker does, and checks it decides
+    /// exactly as the one that ran.
+    fn restart(&mut self) {
+        self.store.write(self.sku.take_changes());
+        let back = self.store.load();
+        assert_eq!(back.stored(), self.sku.stored(), "the snapshot does not come back as it was");
+        for id in &self.holds {
+            assert_eq!(back.hold(id), self.sku.hold(id), "hold {id} after a restart");
+        }
+        for key in &self.reference.applied {
+            assert_eq!(back.has_seen(key), self.sku.has_seen(key), "applied key {key} after a restart");
+        }
+        assert_eq!(back.next_expiry(), self.sku.next_expiry());
+        self.sku = back;
     }
 
     /// Delivers an event; `share` is what it does to the reference's shares once applied.
@@ -227,7 +318,43 @@ impl Run {
                 self.now = self.now.plus(minutes * 60_000);
                 self.sku.expire(self.now);
             }
+            Op::Restart => self.restart(),
+            Op::Refused { which } => {
+                let held = self.holds.get(which % self.holds.len().max(1)).cloned();
+                match which % 5 {
+                    0 => {
+                        let json = format!(
+                            r#"{{"event_id":"bad{id}","type":"sale","sku":"A","location":"nowhere","quantity":1}}"#
+                        );
+                        let body: EventBody = serde_json::from_str(&json).unwrap();
+                        let e = body.check("square", at).unwrap();
+                        self.refused("an event at an unknown location", |s| s.apply(&e, at).map(|_| ()));
+                    }
+                    1 => {
+                        let req = hold(&format!("h{id}"), "web", 1_000, at.plus(60_000));
+                        self.refused("a reservation beyond the cart limit", |s| s.reserve(&req, at).map(|_| ()));
+                    }
+                    2 => self.refused("a commit of an unknown hold", |s| s.commit("nobody", "o", at).map(|_| ())),
+                    3 => match held.filter(|id| self.sku.hold(id).is_some_and(|h| !h.is_active())) {
+                        Some(id) if matches!(self.sku.hold(&id).unwrap().state, HoldState::Committed { .. }) => {
+                            self.refused("releasing a committed hold", |s| s.release(&id, at).map(|_| ()))
+                        }
+                        Some(id) => self.refused("committing a settled hold", |s| s.commit(&id, "o", at).map(|_| ())),
+                        None => {}
+                    },
+                    _ => {
+                        let line = lastunit::forecast::IncomingLine {
+                            po_id: "PO".into(),
+                            location: "nowhere".into(),
+                            quantity: 1,
+                            expected_at: at,
+                        };
+                        self.refused("a purchase-order line at an unknown location", |s| s.expect(line, at));
+                    }
+                }
+            }
         }
+        self.store.write(self.sku.take_changes());
         self.check();
     }
 

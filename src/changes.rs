@@ -25,9 +25,6 @@ pub struct ChangeSet {
     pub ledger: Vec<LedgerEntry>,
     /// Event keys applied, with when: one row each (the snapshot never carries them).
     pub seen: Vec<SeenKey>,
-    /// First answers to remember for idempotent retries. The engine never fills these; the
-    /// caller adds the answer it is about to give, so it is stored in the same step.
-    pub answers: Vec<StoredAnswer>,
 }
 
 /// An event key applied at a moment (rows of the `seen` table).
@@ -39,27 +36,10 @@ pub struct SeenKey {
     pub at: Timestamp,
 }
 
-/// An answer given once and given again to a retry with the same key.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct StoredAnswer {
-    /// What a retry names (a reservation id).
-    pub key: String,
-    /// The HTTP status.
-    pub status: u16,
-    /// The JSON body, as sent.
-    pub body: String,
-    /// When it was given (it may be forgotten after [`crate::sku::SETTLED_KEPT_MS`]).
-    pub at: Timestamp,
-}
-
 impl ChangeSet {
     /// Whether there is nothing to store.
     pub fn is_empty(&self) -> bool {
-        self.snapshot.is_none()
-            && self.holds.is_empty()
-            && self.ledger.is_empty()
-            && self.seen.is_empty()
-            && self.answers.is_empty()
+        self.snapshot.is_none() && self.holds.is_empty() && self.ledger.is_empty() && self.seen.is_empty()
     }
 
     /// Whether what channels see may have changed (the snapshot or a hold did), so live

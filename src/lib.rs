@@ -43,7 +43,7 @@ pub mod wasm;
 
 pub use availability::{Availability, Status};
 pub use catalog::{BufferPolicy, ChannelConfig, LocationConfig, SkuConfig, Topology};
-pub use changes::{ChangeSet, SeenKey, StoredAnswer};
+pub use changes::{ChangeSet, SeenKey};
 pub use error::Error;
 pub use event::{EventBody, Movement, Source, StockEvent};
 pub use reservation::{Hold, HoldRequest, HoldState, ReservationLine, ReservationRequest};

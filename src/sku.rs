@@ -229,7 +229,6 @@ impl Sku {
             holds: pending.holds.iter().filter_map(|id| self.hold(id).cloned()).collect(),
             ledger: pending.ledger,
             seen: pending.seen,
-            answers: Vec::new(),
         }
     }
 

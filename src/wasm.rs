@@ -105,8 +105,7 @@ impl Engine {
         to_js(&self.sku.summary())
     }
 
-    /// What changed since the last call, to store in one step: `{snapshot, holds, ledger, seen,
-    /// answers}` (see `lastunit::ChangeSet`). Changes accumulate until they are taken.
+    /// What changed since the last call, to store in one step: `{snapshot, holds, ledger, seen}` (see `lastunit::ChangeSet`). Changes accumulate until they are taken.
     pub fn changes(&mut self) -> Result<JsValue, JsValue> {
         to_js(&self.sku.take_changes())
     }

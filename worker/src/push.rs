@@ -28,9 +28,13 @@ pub struct Subscriber {
 /// What a SKU object's alarm keeps between runs.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct PushState {
-    /// SKU version last sent to the catalog (`None`: never).
+    /// SKU version last sent to the catalog (`None`: not since this object started, so the
+    /// first alarm sends it and learns the subscribers).
+    #[serde(skip)]
     pub summary_version: Option<u64>,
-    /// The subscribers, as the catalog last answered.
+    /// The subscribers, as the catalog last answered. Kept in memory only: their secrets stay
+    /// in the catalog instead of being copied into the storage of every SKU.
+    #[serde(skip)]
     pub subscribers: Vec<Subscriber>,
     /// Per subscriber: what it last received (url and the availability's visible fields).
     delivered: BTreeMap<String, String>,

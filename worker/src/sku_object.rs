@@ -1,16 +1,18 @@
 //! `SkuObject`: one Durable Object per SKU (named by the SKU).
 //!
 //! Holds the engine's `Sku` in memory. SQLite tables:
-//! - `state(id=1, json)`: the snapshot (serde JSON of `Sku`);
-//! - `seen(key, at)`: applied event keys (the snapshot skips them; restored with `restore_seen`);
+//! - `state(id=1, json)`: the snapshot, a `lastunit::StoredSku` (versioned; an older format is
+//!   read through the engine's migrations, and one that does not read answers 503 and is kept);
+//! - `holds(id, json, at)`: one row per hold, active or recently settled;
+//! - `seen(key, at)`: applied event keys;
 //! - `ledger(version, location, json)`: every `LedgerEntry`, never pruned;
 //! - `answers(id, status, body)`: no longer written (a reservation's first answer now lives in
 //!   its `CartObject`, found by cart and `Idempotency-Key`); what an earlier release left is pruned;
-//! - `meta(key, json)`: the push state (subscribers, what each was last sent, retries).
+//! - `meta(key, json)`: the push state (what each subscriber was last sent, retries).
 //!
-//! Every mutation: engine call → snapshot, ledger and seen rows written (synchronous SQLite, so
-//! the answer leaves only once they are durable) → live sockets told → alarm set. The alarm
-//! does everything that talks to the network: summary to the catalog, subscriber pushes.
+//! Every mutation: engine call → its `ChangeSet` written in one `transactionSync` (all rows or
+//! none; the answer leaves only once they are durable) → live sockets told → alarm set. The
+//! alarm does everything that talks to the network: summary to the catalog, subscriber pushes.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -18,15 +20,19 @@ use std::collections::BTreeMap;
 use futures_util::future::join_all;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::worker_sys::DurableObjectStorage;
 use worker::{
-    durable_object, wasm_bindgen, DurableObject, Env, Method, Request, Response, Result, SqlStorage, State, WebSocket,
-    WebSocketIncomingMessage, WebSocketPair,
+    durable_object, wasm_bindgen, DurableObject, Env, Method, Request, Response, Result, SqlStorage, SqlStorageValue,
+    State, WebSocket, WebSocketIncomingMessage, WebSocketPair,
 };
 
 use lastunit::event::StockEvent;
 use lastunit::forecast::IncomingLine;
+use lastunit::stored::{read_hold, StoredSku};
 use lastunit::time::HOUR;
-use lastunit::{Applied, HoldRequest, LedgerEntry, Sku, SkuConfig, Timestamp, Topology};
+use lastunit::{Applied, ChangeSet, HoldRequest, SeenKey, Sku, SkuConfig, Timestamp, Topology};
 
 use crate::http::{self, engine_error, engine_error_body, json, json_text};
 use crate::internal::{self, body, call_json, catalog_stub, query};
@@ -40,8 +46,11 @@ pub struct SkuObject {
     state: State,
     env: Env,
     sql: SqlStorage,
-    sku: RefCell<Option<Sku>>,
+    /// `ctx.storage` itself, for `transactionSync` (which workers-rs 0.8.7 does not wrap).
+    storage: DurableObjectStorage,
+    sku: RefCell<Loaded>,
     push: RefCell<PushState>,
+    faults: Option<Faults>,
 }
 
 #[derive(Deserialize)]
@@ -57,6 +66,9 @@ struct SeenRow {
 
 impl DurableObject for SkuObject {
     fn new(state: State, env: Env) -> Self {
+        let raw = state._inner();
+        let storage = raw.storage().expect("a Durable Object has storage");
+        let state = State::from(raw);
         let sql = state.storage().sql();
         for ddl in [
             "CREATE TABLE IF NOT EXISTS state(id INTEGER PRIMARY KEY, json TEXT NOT NULL)",
@@ -68,7 +80,7 @@ impl DurableObject for SkuObject {
         ] {
             sql.exec(ddl, None).expect("schema");
         }
-        let sku = load_sku(&sql);
+        let sku = load(&sql);
         let push = sql
             .exec("SELECT json FROM meta WHERE key = 'push'", None)
             .and_then(|c| c.to_array::<JsonRow>())
@@ -76,16 +88,17 @@ impl DurableObject for SkuObject {
             .and_then(|rows| rows.into_iter().next())
             .and_then(|r| serde_json::from_str(&r.json).ok())
             .unwrap_or_default();
-        SkuObject { state, env, sql, sku: RefCell::new(sku), push: RefCell::new(push) }
+        let faults = Faults::from_env(&env);
+        SkuObject { state, env, sql, storage, sku: RefCell::new(sku), push: RefCell::new(push), faults }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let path = req.path();
         let method = req.method();
         match (method, path.as_str()) {
-            (Method::Get, "/availability") => self.availability(&req),
-            (Method::Get, "/live") => self.live(&req),
-            (Method::Get, "/view") => self.view(),
+            (Method::Get, "/availability") => self.availability(&req).await,
+            (Method::Get, "/live") => self.live(&req).await,
+            (Method::Get, "/view") => self.view().await,
             (Method::Post, "/configure") => self.configure(&mut req).await,
             (Method::Post, "/topology") => self.topology(&mut req).await,
             (Method::Post, "/events") => self.events(&mut req).await,
@@ -193,58 +206,159 @@ struct ExpectReq {
     line: IncomingLine,
 }
 
+/// What the object holds in memory.
+// One per object, and nearly always `Ready`: boxing the SKU would only add an indirection.
+#[allow(clippy::large_enum_variant)]
+enum Loaded {
+    /// No SKU was ever configured under this name.
+    Absent,
+    Ready(Sku),
+    /// The stored state does not read: every route answers 503 and nothing is written over it.
+    Unreadable(lastunit::Error),
+}
+
+/// Why a change or a read did not happen.
+enum Blocked {
+    Absent,
+    Unreadable(lastunit::Error),
+    /// Storing failed: nothing was written, and memory was taken back to what is stored.
+    Storage(worker::Error),
+}
+
+impl Blocked {
+    fn answer(self) -> Result<Response> {
+        match self {
+            Blocked::Absent => unknown_sku(),
+            Blocked::Unreadable(e) => engine_error(&e),
+            Blocked::Storage(e) => {
+                worker::console_error!("storing a change failed, nothing was changed: {e}");
+                http::error(500, "internal_error", "storing the change failed; nothing was changed, try again")
+            }
+        }
+    }
+}
+
+/// One statement of a change set's transaction.
+enum Statement {
+    Exec(&'static str, Vec<SqlStorageValue>),
+    /// A failure injected by a test ([`Faults`]).
+    Fault(String),
+}
+
+/// Test-only storage faults. Honoured only when `LASTUNIT_TEST` is `1` and
+/// `LASTUNIT_TEST_FAULTS` is `ledger-row:<n>:<sku>`: every transaction storing a change of that
+/// SKU fails just before its n-th ledger row (1-based), so nothing of it is stored. Neither
+/// setting is in wrangler.toml or `.dev.vars.example`; only the tests pass them (docs/LIMITS.md).
+struct Faults {
+    sku: String,
+    ledger_row: usize,
+}
+
+impl Faults {
+    fn from_env(env: &Env) -> Option<Faults> {
+        if internal::setting(env, "LASTUNIT_TEST") != "1" {
+            return None;
+        }
+        let spec = internal::setting(env, "LASTUNIT_TEST_FAULTS");
+        let mut parts = spec.splitn(3, ':');
+        let (Some("ledger-row"), Some(n), Some(sku)) = (parts.next(), parts.next(), parts.next()) else { return None };
+        let ledger_row = n.parse().ok()?;
+        worker::console_warn!("test faults on: storing `{sku}` fails at ledger row {ledger_row}");
+        Some(Faults { sku: sku.to_string(), ledger_row })
+    }
+}
+
 impl SkuObject {
     // ---- the one way state changes ----------------------------------------------------------
 
-    /// Runs `f` on the SKU after expiring its holds at `now`; when anything changed (version
-    /// rose, or `f` says so), writes the snapshot and new ledger entries, then tells live sockets.
-    /// `None` when the SKU is not configured.
-    fn mutate<R>(
-        &self,
-        now: Timestamp,
-        f: impl FnOnce(&mut Sku, &SqlStorage) -> (R, bool),
-    ) -> Result<Option<(R, bool)>> {
-        let mut guard = self.sku.borrow_mut();
-        let Some(sku) = guard.as_mut() else { return Ok(None) };
-        let before = sku.version();
+    /// Runs `f` on the SKU after expiring its holds at `now`, then stores everything the engine
+    /// recorded in one transaction before anything is
+    /// answered; live sockets and the alarm learn of it after. A storage failure stores nothing
+    /// and takes memory back to what is stored.
+    async fn change<R>(&self, now: Timestamp, f: impl FnOnce(&mut Sku) -> R) -> std::result::Result<R, Blocked> {
+        let (value, stored) = self.change_now(now, f)?;
+        if stored {
+            self.soon(now).await.map_err(Blocked::Storage)?;
+        }
+        Ok(value)
+    }
+
+    /// [`Self::change`] without the alarm: the value, and whether anything was stored.
+    fn change_now<R>(&self, now: Timestamp, f: impl FnOnce(&mut Sku) -> R) -> std::result::Result<(R, bool), Blocked> {
+        let mut slot = self.sku.borrow_mut();
+        if matches!(*slot, Loaded::Unreadable(_)) {
+            // A failed read may have been passing: look again (nothing is written either way).
+            *slot = load(&self.sql);
+        }
+        let sku = match &mut *slot {
+            Loaded::Ready(s) => s,
+            Loaded::Absent => return Err(Blocked::Absent),
+            Loaded::Unreadable(e) => return Err(Blocked::Unreadable(e.clone())),
+        };
         sku.expire(now);
-        let (r, forced) = f(sku, &self.sql);
-        let changed = forced || sku.version() != before;
-        let stored = if changed { self.persist(sku, before) } else { self.persist_holds(sku) };
-        if let Err(e) = stored {
-            // Memory must never run ahead of storage: take back what is stored and refuse.
-            *guard = load_sku(&self.sql);
-            return Err(e);
+        let value = f(sku);
+        let changes = sku.take_changes();
+        if changes.is_empty() {
+            return Ok((value, false));
         }
-        if changed {
-            self.broadcast(sku);
+        if let Err(e) = self.store(sku.id(), &changes) {
+            *slot = load(&self.sql);
+            return Err(Blocked::Storage(e));
         }
-        Ok(Some((r, changed)))
+        if changes.changes_availability() {
+            if let Loaded::Ready(sku) = &*slot {
+                self.broadcast(sku);
+            }
+        }
+        Ok((value, true))
     }
 
-    fn persist(&self, sku: &mut Sku, before: u64) -> Result<()> {
-        let snapshot = serde_json::to_string(&*sku).map_err(|e| worker::Error::RustError(e.to_string()))?;
-        self.sql.exec("INSERT OR REPLACE INTO state(id, json) VALUES (1, ?)", vec![snapshot.into()])?;
-        for entry in sku.ledger().filter(|e| e.version > before) {
-            insert_ledger(&self.sql, entry)?;
+    /// Reads the SKU (after expiring its holds at `now`, stored like any change).
+    async fn read<R>(&self, now: Timestamp, f: impl FnOnce(&Sku) -> R) -> std::result::Result<R, Blocked> {
+        self.change(now, |_| ()).await?;
+        match &*self.sku.borrow() {
+            Loaded::Ready(sku) => Ok(f(sku)),
+            Loaded::Absent => Err(Blocked::Absent),
+            Loaded::Unreadable(e) => Err(Blocked::Unreadable(e.clone())),
         }
-        self.persist_holds(sku)
     }
 
-    /// Holds live outside the snapshot, one row each: a busy SKU's snapshot stays small however
-    /// many carts are open, and a retried commit or release after a restart gets the same
-    /// answer. `at` is when a row may be pruned from: an active hold's expiry, a settled one's
-    /// settling.
-    fn persist_holds(&self, sku: &mut Sku) -> Result<()> {
-        for h in sku.drain_holds() {
-            let text = serde_json::to_string(&h).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    /// Writes a change set in one `transactionSync`: every row or none.
+    fn store(&self, sku: &str, changes: &ChangeSet) -> Result<()> {
+        let mut statements = Vec::new();
+        if let Some(snapshot) = &changes.snapshot {
+            statements.push(Statement::Exec(
+                "INSERT OR REPLACE INTO state(id, json) VALUES (1, ?)",
+                vec![snapshot.to_json().into()],
+            ));
+        }
+        for h in &changes.holds {
+            // `at` is when a row may be pruned from: an active hold's expiry, a settled one's settling.
             let at = if h.is_active() { h.expires_at } else { h.settled_at };
-            self.sql.exec(
+            statements.push(Statement::Exec(
                 "INSERT OR REPLACE INTO holds(id, json, at) VALUES (?, ?, ?)",
-                vec![h.id.clone().into(), text.into(), at.millis().into()],
-            )?;
+                vec![h.id.clone().into(), lastunit::stored::hold_json(h).into(), at.millis().into()],
+            ));
         }
-        Ok(())
+        for (i, entry) in changes.ledger.iter().enumerate() {
+            if self.faults.as_ref().is_some_and(|f| f.sku == sku && f.ledger_row == i + 1) {
+                statements.push(Statement::Fault(format!("test fault: ledger row {} of `{sku}`", i + 1)));
+            }
+            let text = serde_json::to_string(entry).map_err(|e| worker::Error::RustError(e.to_string()))?;
+            // A row left by a release that did not write atomically may hold this version:
+            // the entry that now has it replaces it.
+            statements.push(Statement::Exec(
+                "INSERT OR REPLACE INTO ledger(version, location, json) VALUES (?, ?, ?)",
+                vec![(entry.version as i64).into(), entry.location.clone().into(), text.into()],
+            ));
+        }
+        for k in &changes.seen {
+            statements.push(Statement::Exec(
+                "INSERT OR REPLACE INTO seen(key, at) VALUES (?, ?)",
+                vec![k.key.clone().into(), k.at.millis().into()],
+            ));
+        }
+        transaction_sync(&self.storage, &self.sql, statements)
     }
 
     fn save_push(&self) -> Result<()> {
@@ -266,9 +380,10 @@ impl SkuObject {
     // ---- live ---------------------------------------------------------------------------------
 
     fn live_message(&self, channel: &str) -> Option<String> {
-        let guard = self.sku.borrow();
-        let sku = guard.as_ref()?;
-        availability_message(sku, channel)
+        match &*self.sku.borrow() {
+            Loaded::Ready(sku) => availability_message(sku, channel),
+            _ => None,
+        }
     }
 
     fn broadcast(&self, sku: &Sku) {
@@ -282,18 +397,18 @@ impl SkuObject {
         }
     }
 
-    fn live(&self, req: &Request) -> Result<Response> {
+    async fn live(&self, req: &Request) -> Result<Response> {
         if !req.headers().get("upgrade")?.is_some_and(|u| u.eq_ignore_ascii_case("websocket")) {
             return http::error(426, "upgrade_required", "this route upgrades to a WebSocket");
         }
         let channel = query(req, "channel").unwrap_or_else(|| "web".into());
-        let first = {
-            let guard = self.sku.borrow();
-            let Some(sku) = guard.as_ref() else { return unknown_sku() };
-            if let Err(e) = sku.availability(&channel) {
-                return engine_error(&e);
-            }
-            availability_message(sku, &channel)
+        let first = match self
+            .read(internal::now(), |sku| sku.availability(&channel).map(|_| availability_message(sku, &channel)))
+            .await
+        {
+            Err(b) => return b.answer(),
+            Ok(Err(e)) => return engine_error(&e),
+            Ok(Ok(first)) => first,
         };
         let pair = WebSocketPair::new()?;
         self.state.accept_websocket_with_tags(&pair.server, &[channel.as_str()]);
@@ -305,54 +420,54 @@ impl SkuObject {
 
     // ---- reads ----------------------------------------------------------------------------------
 
-    fn availability(&self, req: &Request) -> Result<Response> {
+    async fn availability(&self, req: &Request) -> Result<Response> {
         let channel = query(req, "channel").unwrap_or_else(|| "web".into());
-        let now = internal::now();
-        // Expiring is a change like any other: done through `mutate` so it is stored and pushed.
-        let Some(((), _)) = self.mutate(now, |_, _| ((), false))? else { return unknown_sku() };
-        let guard = self.sku.borrow();
-        let sku = guard.as_ref().expect("configured");
-        match sku.availability(&channel) {
-            Ok(a) => json(200, &a),
-            Err(e) => engine_error(&e),
+        // Expiring is a change like any other: stored and pushed before the answer.
+        match self.read(internal::now(), |sku| sku.availability(&channel)).await {
+            Err(b) => b.answer(),
+            Ok(Ok(a)) => json(200, &a),
+            Ok(Err(e)) => engine_error(&e),
         }
     }
 
-    fn view(&self) -> Result<Response> {
+    async fn view(&self) -> Result<Response> {
         let now = internal::now();
-        let Some(((), _)) = self.mutate(now, |_, _| ((), false))? else { return unknown_sku() };
-        let guard = self.sku.borrow();
-        let sku = guard.as_ref().expect("configured");
-        let summary = sku.summary();
+        let body = self.read(now, |sku| {
+            let summary = sku.summary();
+            json!({
+                "sku": sku.id(),
+                "title": summary.title,
+                "config": sku.config(),
+                "on_hand": summary.on_hand,
+                "unsellable": summary.unsellable,
+                "in_transit": summary.in_transit,
+                "reserved": summary.reserved,
+                "holds": summary.holds,
+                "buffer": summary.buffer,
+                "buffer_policy": summary.buffer_policy,
+                "available": summary.available,
+                "availability": sku.availability_all(),
+                "velocity_per_day": summary.velocity_per_day(now),
+                "days_of_supply": summary.days_of_supply(now),
+                "projected_stockout_at": summary.projected_stockout(now, None),
+                "incoming": summary.incoming,
+                "returns": summary.returns,
+                "return_flags": summary.return_flags(),
+                "history": summary.history,
+                "version": summary.version,
+                "updated_at": summary.updated_at,
+            })
+        });
+        let mut body = match body.await {
+            Ok(b) => b,
+            Err(b) => return b.answer(),
+        };
         let rows: Vec<JsonRow> =
             self.sql.exec("SELECT json FROM ledger ORDER BY version DESC, location LIMIT 50", None)?.to_array()?;
         let ledger: Vec<Value> = rows.iter().filter_map(|r| serde_json::from_str(&r.json).ok()).collect();
         let ledger_total: Vec<Value> = self.sql.exec("SELECT COUNT(*) AS n FROM ledger", None)?.to_array()?;
-        let body = json!({
-            "sku": sku.id(),
-            "title": summary.title,
-            "config": sku.config(),
-            "on_hand": summary.on_hand,
-            "unsellable": summary.unsellable,
-            "in_transit": summary.in_transit,
-            "reserved": summary.reserved,
-            "holds": summary.holds,
-            "buffer": summary.buffer,
-            "buffer_policy": summary.buffer_policy,
-            "available": summary.available,
-            "availability": sku.availability_all(),
-            "velocity_per_day": summary.velocity_per_day(now),
-            "days_of_supply": summary.days_of_supply(now),
-            "projected_stockout_at": summary.projected_stockout(now, None),
-            "incoming": summary.incoming,
-            "returns": summary.returns,
-            "return_flags": summary.return_flags(),
-            "history": summary.history,
-            "ledger": ledger,
-            "ledger_entries": ledger_total.first().and_then(|v| v.get("n")).cloned().unwrap_or(json!(0)),
-            "version": summary.version,
-            "updated_at": summary.updated_at,
-        });
+        body["ledger"] = json!(ledger);
+        body["ledger_entries"] = ledger_total.first().and_then(|v| v.get("n")).cloned().unwrap_or(json!(0));
         json(200, &body)
     }
 
@@ -365,27 +480,34 @@ impl SkuObject {
         };
         let now = r.now();
         let ConfigureReq { sku: id, config, topology } = r.inner;
-        let existing = self.sku.borrow().is_some();
-        if !existing {
+        let absent = matches!(*self.sku.borrow(), Loaded::Absent);
+        if absent {
             let mut sku = match Sku::new(&id, config, topology, now) {
                 Ok(s) => s,
                 Err(e) => return engine_error(&e),
             };
-            self.persist(&mut sku, 0)?;
-            *self.sku.borrow_mut() = Some(sku);
+            if let Err(e) = self.store(&id, &sku.take_changes()) {
+                return Blocked::Storage(e).answer();
+            }
+            *self.sku.borrow_mut() = Loaded::Ready(sku);
             self.push.borrow_mut().recalibrated_at = now.millis();
             self.save_push()?;
+            self.soon(now).await?;
         } else {
-            let outcome = self.mutate(now, |s, _| {
-                s.set_topology(topology, now);
-                (s.configure(config, now), true)
-            })?;
-            if let Some((Err(e), _)) = outcome {
-                return engine_error(&e);
+            // An unreadable SKU answers 503 here and is never configured over.
+            let outcome = self
+                .change(now, |s| {
+                    s.set_topology(topology, now);
+                    s.configure(config, now)
+                })
+                .await;
+            match outcome {
+                Err(b) => return b.answer(),
+                Ok(Err(e)) => return engine_error(&e),
+                Ok(Ok(())) => {}
             }
         }
-        self.soon(now).await?;
-        self.view()
+        self.view().await
     }
 
     async fn topology(&self, req: &mut Request) -> Result<Response> {
@@ -395,17 +517,9 @@ impl SkuObject {
         };
         let now = r.now();
         let topology = r.inner.topology;
-        match self.mutate(now, |s, _| {
-            s.set_topology(topology, now);
-            ((), false)
-        })? {
-            None => unknown_sku(),
-            Some((_, changed)) => {
-                if changed {
-                    self.soon(now).await?;
-                }
-                json(200, &json!({"status": "ok"}))
-            }
+        match self.change(now, |s| s.set_topology(topology, now)).await {
+            Err(b) => b.answer(),
+            Ok(()) => json(200, &json!({"status": "ok"})),
         }
     }
 
@@ -416,53 +530,32 @@ impl SkuObject {
         };
         let now = r.now();
         let events = r.inner.events;
-        let dry_run = r.inner.dry_run;
-        if dry_run {
-            let guard = self.sku.borrow();
-            let Some(sku) = guard.as_ref() else { return unknown_sku() };
-            for e in &events {
-                if let Err(err) = sku.check_event(e) {
-                    return engine_error(&err);
-                }
-            }
-            return json(200, &json!({"status": "ok"}));
-        }
-        let outcome = self.mutate(now, |sku, sql| {
-            // All or nothing: the engine checks every event before applying any.
-            let results = match sku.apply_all(&events, now) {
-                Ok(r) => r,
-                Err(err) => return (Err(err), false),
+        if r.inner.dry_run {
+            let checked = match &*self.sku.borrow() {
+                Loaded::Ready(sku) => events.iter().try_for_each(|e| sku.check_event(e)),
+                Loaded::Absent => return unknown_sku(),
+                Loaded::Unreadable(e) => return engine_error(e),
             };
-            let mut counts = (0u32, 0u32, 0u32);
-            for (e, applied) in events.iter().zip(results) {
-                match applied {
-                    Applied::Applied(entry) => {
-                        counts.0 += 1;
-                        let stored = insert_ledger(sql, &entry).and_then(|_| {
-                            sql.exec(
-                                "INSERT OR REPLACE INTO seen(key, at) VALUES (?, ?)",
-                                vec![e.source.key().into(), now.millis().into()],
-                            )
-                            .map(|_| ())
-                        });
-                        if let Err(err) = stored {
-                            return (Err(lastunit::Error::invalid("storage", err.to_string())), false);
-                        }
-                    }
-                    Applied::Duplicate => counts.1 += 1,
-                    Applied::Stale => counts.2 += 1,
-                }
-            }
-            (Ok(counts), false)
-        })?;
-        match outcome {
-            None => unknown_sku(),
-            Some((Err(e), _)) => engine_error(&e),
-            Some((Ok((a, d, i)), changed)) => {
-                if changed {
-                    self.soon(now).await?;
-                }
-                json(200, &json!({"applied": a, "duplicates": d, "ignored": i}))
+            return match checked {
+                Ok(()) => json(200, &json!({"status": "ok"})),
+                Err(err) => engine_error(&err),
+            };
+        }
+        // All or nothing: the engine checks every event before applying any, and the ledger
+        // rows and applied keys of the whole batch are stored in one transaction.
+        match self.change(now, |sku| sku.apply_all(&events, now)).await {
+            Err(b) => b.answer(),
+            Ok(Err(e)) => engine_error(&e),
+            Ok(Ok(results)) => {
+                let count = |kind: fn(&Applied) -> bool| results.iter().filter(|a| kind(a)).count();
+                json(
+                    200,
+                    &json!({
+                        "applied": count(|a| matches!(a, Applied::Applied(_))),
+                        "duplicates": count(|a| matches!(a, Applied::Duplicate)),
+                        "ignored": count(|a| matches!(a, Applied::Stale)),
+                    }),
+                )
             }
         }
     }
@@ -482,28 +575,26 @@ impl SkuObject {
             quantity: q.quantity,
             expires_at: q.expires_at,
         };
-        let Some((result, changed)) = self.mutate(now, |s, _| (s.reserve(&hold, now), false))? else {
-            return unknown_sku();
-        };
-        let sku_id = self.sku.borrow().as_ref().map(|s| s.id().to_string()).unwrap_or_default();
-        let (status, body) = match &result {
-            Ok(h) => (
-                201u16,
-                json!({
-                    "reservation_id": h.id,
-                    "cart_id": h.cart_id,
-                    "channel": h.channel,
-                    "lines": [{"sku": sku_id, "quantity": h.quantity}],
-                    "expires_at": h.expires_at,
-                }),
-            ),
-            Err(e) => (e.http_status(), engine_error_body(e)),
-        };
-        let text = body.to_string();
-        if changed {
-            self.soon(now).await?;
+        let answered = self.change(now, |s| {
+            let (status, body) = match s.reserve(&hold, now) {
+                Ok(h) => (
+                    201u16,
+                    json!({
+                        "reservation_id": h.id,
+                        "cart_id": h.cart_id,
+                        "channel": h.channel,
+                        "lines": [{"sku": s.id(), "quantity": h.quantity}],
+                        "expires_at": h.expires_at,
+                    }),
+                ),
+                Err(e) => (e.http_status(), engine_error_body(&e)),
+            };
+            (status, body.to_string())
+        });
+        match answered.await {
+            Err(b) => b.answer(),
+            Ok((status, text)) => json_text(status, text),
         }
-        json_text(status, text)
     }
 
     async fn commit(&self, req: &mut Request) -> Result<Response> {
@@ -526,15 +617,10 @@ impl SkuObject {
             Err(e) => return http::bad_json(e),
         };
         let now = r.now();
-        let Some((result, changed)) = self.mutate(now, |s, _| (op(s, &r.inner, now), false))? else {
-            return unknown_sku();
-        };
-        if changed {
-            self.soon(now).await?;
-        }
-        match result {
-            Ok(_) => json(200, &json!({"status": status})),
-            Err(e) => engine_error(&e),
+        match self.change(now, |s| op(s, &r.inner, now)).await {
+            Err(b) => b.answer(),
+            Ok(Ok(_)) => json(200, &json!({"status": status})),
+            Ok(Err(e)) => engine_error(&e),
         }
     }
 
@@ -545,15 +631,10 @@ impl SkuObject {
         };
         let now = r.now();
         let line = r.inner.line;
-        let Some((result, changed)) = self.mutate(now, |s, _| (s.expect(line, now), false))? else {
-            return unknown_sku();
-        };
-        if changed {
-            self.soon(now).await?;
-        }
-        match result {
-            Ok(()) => json(200, &json!({"status": "ok"})),
-            Err(e) => engine_error(&e),
+        match self.change(now, |s| s.expect(line, now)).await {
+            Err(b) => b.answer(),
+            Ok(Ok(())) => json(200, &json!({"status": "ok"})),
+            Ok(Err(e)) => engine_error(&e),
         }
     }
 
@@ -562,13 +643,19 @@ impl SkuObject {
     async fn run_alarm(&self) -> Result<()> {
         let now = internal::now();
         let recalibrate_due = now.millis() - self.push.borrow().recalibrated_at >= HOUR;
-        let Some(_) = self.mutate(now, |s, _| {
-            let changed = recalibrate_due && s.recalibrate(now);
-            ((), changed)
-        })?
-        else {
-            return Ok(());
-        };
+        match self
+            .change(now, |s| {
+                if recalibrate_due {
+                    s.recalibrate(now);
+                }
+            })
+            .await
+        {
+            Ok(()) => {}
+            // Nothing to expire, push or prune for a SKU that is not there or does not read.
+            Err(Blocked::Absent | Blocked::Unreadable(_)) => return Ok(()),
+            Err(Blocked::Storage(e)) => return Err(e),
+        }
         if recalibrate_due {
             self.push.borrow_mut().recalibrated_at = now.millis();
         }
@@ -605,12 +692,11 @@ impl SkuObject {
     fn next_wake(&self, now: Timestamp, retry_soon: bool) -> i64 {
         let p = self.push.borrow();
         let mut next = p.recalibrated_at + HOUR;
-        let guard = self.sku.borrow();
-        if let Some(sku) = guard.as_ref() {
+        if let Loaded::Ready(sku) = &*self.sku.borrow() {
             if let Some(t) = sku.next_expiry() {
                 next = next.min(t.millis());
             }
-            if p.summary_version.is_some_and(|v| v != sku.version()) {
+            if p.summary_version != Some(sku.version()) {
                 next = next.min(internal::now().millis() + SETTLE_MS);
             }
         }
@@ -625,8 +711,7 @@ impl SkuObject {
 
     async fn push_summary(&self) -> Result<()> {
         let (version, summary) = {
-            let guard = self.sku.borrow();
-            let Some(sku) = guard.as_ref() else { return Ok(()) };
+            let Loaded::Ready(sku) = &*self.sku.borrow() else { return Ok(()) };
             if self.push.borrow().summary_version == Some(sku.version()) {
                 return Ok(());
             }
@@ -651,12 +736,9 @@ impl SkuObject {
         if let Some(topology) = answer.get("topology").and_then(|t| serde_json::from_value::<Topology>(t.clone()).ok())
         {
             let now = internal::now();
-            let changed = self.mutate(now, |s, _| {
-                s.set_topology(topology, now);
-                ((), false)
-            })?;
-            if changed.is_some_and(|(_, c)| c) {
-                self.soon(now).await?;
+            match self.change(now, |s| s.set_topology(topology, now)).await {
+                Ok(()) | Err(Blocked::Absent | Blocked::Unreadable(_)) => {}
+                Err(Blocked::Storage(e)) => return Err(e),
             }
         }
         Ok(())
@@ -666,8 +748,7 @@ impl SkuObject {
     /// received; a failure is retried with exponential backoff, always with the newest value.
     async fn deliver(&self, now: Timestamp) {
         let due = {
-            let guard = self.sku.borrow();
-            let Some(sku) = guard.as_ref() else { return };
+            let Loaded::Ready(sku) = &*self.sku.borrow() else { return };
             self.push.borrow_mut().due(now, |channel| sku.availability(channel).ok())
         };
         let outcomes = join_all(due.iter().map(|d| push::post_signed(&d.subscriber, &d.body, now))).await;
@@ -678,43 +759,57 @@ impl SkuObject {
     }
 }
 
-/// The SKU as stored: the snapshot, with its applied event ids and holds given back.
-fn load_sku(sql: &SqlStorage) -> Option<Sku> {
-    let mut sku: Option<Sku> = sql
-        .exec("SELECT json FROM state WHERE id = 1", None)
-        .and_then(|c| c.to_array::<JsonRow>())
-        .ok()
-        .and_then(|rows| rows.into_iter().next())
-        .and_then(|r| serde_json::from_str(&r.json).ok());
-    if let Some(s) = sku.as_mut() {
-        if let Ok(rows) = sql.exec("SELECT key, at FROM seen ORDER BY at", None).and_then(|c| c.to_array::<SeenRow>()) {
-            for r in rows {
-                s.restore_seen(r.key, Timestamp(r.at as i64));
-            }
-        }
-        if let Ok(rows) = sql.exec("SELECT json FROM holds ORDER BY at", None).and_then(|c| c.to_array::<JsonRow>()) {
-            for r in rows {
-                if let Ok(h) = serde_json::from_str(&r.json) {
-                    s.restore_hold(h);
-                }
-            }
+/// The SKU as stored: its snapshot (any format, migrated by the engine), its hold rows and its
+/// applied event keys. Anything that does not read makes the whole SKU unreadable: a SKU with a
+/// hold or a key missing would sell units it holds or apply an event twice.
+fn load(sql: &SqlStorage) -> Loaded {
+    match read_stored(sql) {
+        Ok(None) => Loaded::Absent,
+        Ok(Some(sku)) => Loaded::Ready(sku),
+        Err(e) => {
+            worker::console_error!("stored SKU unreadable: {e}");
+            Loaded::Unreadable(e)
         }
     }
-    sku
+}
+
+fn read_stored(sql: &SqlStorage) -> std::result::Result<Option<Sku>, lastunit::Error> {
+    let storage = |e: worker::Error| lastunit::Error::StateUnreadable(format!("storage: {e}"));
+    let rows: Vec<JsonRow> =
+        sql.exec("SELECT json FROM state WHERE id = 1", None).and_then(|c| c.to_array()).map_err(storage)?;
+    let Some(row) = rows.into_iter().next() else { return Ok(None) };
+    let stored = StoredSku::read(&row.json)?;
+    let holds: Vec<JsonRow> = sql.exec("SELECT json FROM holds", None).and_then(|c| c.to_array()).map_err(storage)?;
+    let holds = holds.iter().map(|r| read_hold(&r.json)).collect::<std::result::Result<Vec<_>, _>>()?;
+    let seen: Vec<SeenRow> = sql.exec("SELECT key, at FROM seen", None).and_then(|c| c.to_array()).map_err(storage)?;
+    let seen = seen.into_iter().map(|r| SeenKey { key: r.key, at: Timestamp(r.at as i64) }).collect();
+    Ok(Some(Sku::restore(stored, holds, seen)))
+}
+
+/// Runs `statements` in one `ctx.storage.transactionSync`: SQLite commits all of them, or rolls
+/// all of them back when one throws. workers-rs 0.8.7 wraps only the asynchronous
+/// `transaction`, so the storage object's method is called directly.
+fn transaction_sync(storage: &DurableObjectStorage, sql: &SqlStorage, statements: Vec<Statement>) -> Result<()> {
+    let sql = sql.clone();
+    let body = Closure::once(move || -> std::result::Result<JsValue, JsValue> {
+        for statement in statements {
+            match statement {
+                Statement::Exec(query, bindings) => {
+                    sql.exec(query, bindings).map_err(|e| JsValue::from_str(&e.to_string()))?;
+                }
+                Statement::Fault(why) => return Err(js_sys::Error::new(&why).into()),
+            }
+        }
+        Ok(JsValue::UNDEFINED)
+    });
+    let run: js_sys::Function = js_sys::Reflect::get(storage, &JsValue::from_str("transactionSync"))?.dyn_into()?;
+    run.call1(storage, body.as_ref().unchecked_ref())?;
+    Ok(())
 }
 
 /// An absolute alarm time (a bare number would be an offset from now).
 fn at_time(ms: i64) -> worker::ScheduledTime {
     worker::ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)))
-}
-
-fn insert_ledger(sql: &SqlStorage, entry: &LedgerEntry) -> Result<()> {
-    let text = serde_json::to_string(entry).map_err(|e| worker::Error::RustError(e.to_string()))?;
-    sql.exec(
-        "INSERT OR IGNORE INTO ledger(version, location, json) VALUES (?, ?, ?)",
-        vec![(entry.version as i64).into(), entry.location.clone().into(), text.into()],
-    )?;
-    Ok(())
 }
 
 /// The live message: the availability object with `"type": "availability"`.

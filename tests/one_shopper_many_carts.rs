@@ -58,10 +58,10 @@ fn a_restored_hold_still_counts_for_its_client() {
     let mut a = sku_with(r#"{"max_per_cart": 2}"#);
     stock(&mut a, "warehouse", 10);
     a.reserve(&from(Some("ip-1"), "r1", 2), minutes(0)).unwrap();
-    let stored: Vec<String> = a.drain_holds().iter().map(|h| serde_json::to_string(h).unwrap()).collect();
-    let mut b: lastunit::Sku = serde_json::from_str(&serde_json::to_string(&a).unwrap()).unwrap();
-    for h in stored {
-        b.restore_hold(serde_json::from_str(&h).unwrap());
-    }
+    let changes = a.take_changes();
+    let holds =
+        changes.holds.iter().map(|h| lastunit::stored::read_hold(&lastunit::stored::hold_json(h)).unwrap()).collect();
+    let snapshot = lastunit::StoredSku::read(&a.stored().to_json()).unwrap();
+    let mut b = lastunit::Sku::restore(snapshot, holds, Vec::new());
     assert_eq!(b.reserve(&from(Some("ip-1"), "r2", 1), minutes(0)).unwrap_err().code(), "over_cart_limit");
 }

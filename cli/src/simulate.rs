@@ -302,6 +302,7 @@ impl<'a> Sim<'a> {
             n += 1;
         }
         apply(n, start, serde_json::json!({"type": "count", "quantity": stock}));
+        s.take_changes(); // the warm-up is not stored either
         s
     }
 
@@ -527,6 +528,11 @@ fn simulate(policy: Policy, catalog: &[Product], shoppers: &[Shopper], days: u32
             break;
         }
         sim.step(at, ev);
+        // A shop would store what each step changed; the simulation keeps none of it, so a
+        // long run does not pile up change-sets in memory.
+        for engine in sim.products.iter_mut().filter_map(|p| p.engine.as_mut()) {
+            engine.take_changes();
+        }
     }
     for sku in 0..catalog.len() {
         sim.settle_lost(sku);

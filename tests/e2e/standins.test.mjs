@@ -1,0 +1,470 @@
+// The stand-ins of Shopify, WooCommerce and Square enforce what the real APIs enforce. Each test
+// drives one behaviour through plain HTTP, as a client would, and checks it from the outside:
+// the answer, the level the stand-in holds afterwards, and the webhooks a receiver got (with
+// the signature checked here, independently of the stand-in's own code). No lastunit edge.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { createHmac } from 'node:crypto';
+import * as shopify from '../standins/shopify.mjs';
+import * as woocommerce from '../standins/woocommerce.mjs';
+
+/** A webhook receiver: keeps every POST (headers and raw body) and answers 200. */
+async function startReceiver() {
+  const got = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      got.push({ url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() });
+      res.end('ok');
+    });
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/hook`,
+    got,
+    topics: (header) => got.map((g) => g.headers[header]),
+    clear: () => got.splice(0),
+    close: () => new Promise((r) => server.close(r)),
+  };
+}
+const hmac = (key, data) => createHmac('sha256', key).update(data).digest('base64');
+
+// ---------------------------------------------------------------------------------------------
+describe('Shopify stand-in', () => {
+  const SECRET = 'shopify-webhook-secret';
+  let shop;
+  let hooks;
+  let ids;
+  const itemGid = () => `gid://shopify/InventoryItem/${ids.inventoryItemId}`;
+  const LOC = 'gid://shopify/Location/1';
+
+  async function gql(query, variables, { version = '2026-01', token = shop.token } = {}) {
+    const r = await fetch(`${shop.apiBase(version)}/graphql.json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-shopify-access-token': token },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: r.status, body: await r.json() };
+  }
+  const SET = `mutation Set($input: InventorySetQuantitiesInput!, $key: String!) {
+    inventorySetQuantities(input: $input) @idempotent(key: $key) {
+      inventoryAdjustmentGroup { id changes { name delta quantityAfterChange } }
+      userErrors { code field message }
+    }
+  }`;
+  const input = (quantity, changeFromQuantity, extra = {}) => ({
+    name: 'available',
+    reason: 'correction',
+    referenceDocumentUri: 'lastunit://sync/web',
+    quantities: [{ inventoryItemId: itemGid(), locationId: LOC, quantity, changeFromQuantity, ...extra }],
+  });
+  let keys = 0;
+  const key = () => `key-${(keys += 1)}`;
+
+  before(async () => {
+    hooks = await startReceiver();
+    shop = await shopify.start({ webhook: { url: hooks.url, secret: SECRET } });
+    shop.addLocation({ id: 1, name: 'Main St' });
+    shop.addLocation({ id: 2, name: 'Warehouse' });
+  });
+  after(async () => {
+    await shop.close();
+    await hooks.close();
+  });
+  // Every test starts from one fresh variant with 5 available at location 1 and no faults.
+  const fresh = async () => {
+    await shop.settled();
+    shop.heal();
+    shop.setBucket({ currentlyAvailable: 1000, restoreRate: 100 });
+    ids = shop.addVariant({ sku: `SKU-${keys}-${Math.random().toString(36).slice(2, 6)}`, levels: { 1: 5 } });
+    hooks.clear();
+  };
+
+  test('refuses a missing or wrong access token with 401', async () => {
+    await fresh();
+    for (const token of ['', 'wrong']) {
+      const r = await gql('{ shop { name } }', {}, { token });
+      assert.equal(r.status, 401);
+      assert.match(r.body.errors, /Invalid API key or access token/);
+    }
+    assert.equal((await gql('{ shop { name } }')).status, 200);
+  });
+
+  test('changeFromQuantity: a stale compare is refused and changes nothing; a matching one applies', async () => {
+    await fresh();
+    const stale = await gql(SET, { input: input(3, 4), key: key() });
+    assert.deepEqual(stale.body.data.inventorySetQuantities.userErrors.map((e) => e.code), ['CHANGE_FROM_QUANTITY_STALE']);
+    assert.equal(stale.body.data.inventorySetQuantities.inventoryAdjustmentGroup, null);
+    assert.equal(shop.level(ids.inventoryItemId, 1), 5);
+    const ok = await gql(SET, { input: input(3, 5), key: key() });
+    assert.deepEqual(ok.body.data.inventorySetQuantities.userErrors, []);
+    assert.equal(shop.level(ids.inventoryItemId, 1), 3);
+    // null skips the compare.
+    await gql(SET, { input: input(9, null), key: key() });
+    assert.equal(shop.level(ids.inventoryItemId, 1), 9);
+  });
+
+  test('one stale quantity in a batch applies none of them', async () => {
+    await fresh();
+    const other = shop.addVariant({ sku: `B-${keys}`, levels: { 1: 7 } });
+    const batch = input(1, 5);
+    batch.quantities.push({ inventoryItemId: `gid://shopify/InventoryItem/${other.inventoryItemId}`, locationId: LOC, quantity: 2, changeFromQuantity: 6 });
+    const r = await gql(SET, { input: batch, key: key() });
+    const errors = r.body.data.inventorySetQuantities.userErrors;
+    assert.deepEqual(errors.map((e) => [e.code, e.field]), [['CHANGE_FROM_QUANTITY_STALE', ['input', 'quantities', '1', 'changeFromQuantity']]]);
+    assert.equal(shop.level(ids.inventoryItemId, 1), 5);
+    assert.equal(shop.level(other.inventoryItemId, 1), 7);
+  });
+
+  test('a repeated idempotency key applies once and answers the first result; other input with it is refused', async () => {
+    await fresh();
+    const k = key();
+    const first = await gql(SET, { input: input(4, 5), key: k });
+    shop.setLevel(ids.inventoryItemId, 1, 5, { notify: false }); // someone puts it back to 5
+    const again = await gql(SET, { input: input(4, 5), key: k });
+    assert.deepEqual(again.body.data, first.body.data);
+    assert.equal(shop.level(ids.inventoryItemId, 1), 5, 'the replay applied nothing');
+    const mismatch = await gql(SET, { input: input(2, 5), key: k });
+    assert.deepEqual(mismatch.body.data.inventorySetQuantities.userErrors.map((e) => e.code), ['IDEMPOTENCY_KEY_PARAMETER_MISMATCH']);
+    assert.equal(shop.level(ids.inventoryItemId, 1), 5);
+    assert.deepEqual(shop.writes.slice(-3).map((w) => w.outcome), ['applied', 'replayed', 'idempotency_mismatch']);
+  });
+
+  test('an answer lost after the write: the retry with the same key does not apply twice', async () => {
+    await fresh();
+    shop.loseAnswerNext(1);
+    const k = key();
+    assert.equal((await gql(SET, { input: input(2, 5), key: k })).status, 500);
+    assert.equal(shop.level(ids.inventoryItemId, 1), 2, 'the lost write was applied');
+    shop.setLevel(ids.inventoryItemId, 1, 4, { notify: false });
+    const retry = await gql(SET, { input: input(2, 5), key: k });
+    assert.deepEqual(retry.body.data.inventorySetQuantities.userErrors, []);
+    assert.equal(shop.level(ids.inventoryItemId, 1), 4, 'the retry was answered from the first result');
+  });
+
+  test('inline literals and aliases are read like variables', async () => {
+    await fresh();
+    const r = await gql(`mutation {
+      one: inventorySetQuantities(input: { name: "available", reason: "correction", referenceDocumentUri: "lastunit://x",
+        quantities: [{ inventoryItemId: "${itemGid()}", locationId: "${LOC}", quantity: 1, changeFromQuantity: 5 }] })
+        @idempotent(key: "inline-${key()}") { userErrors { code } }
+    }`);
+    assert.deepEqual(r.body.data, { one: { userErrors: [] } });
+    assert.equal(shop.level(ids.inventoryItemId, 1), 1);
+  });
+
+  test('API versions: 2025-10 has no changeFromQuantity; 2026-01 falls back to compareQuantity; 2026-04 requires both changeFromQuantity and @idempotent', async () => {
+    await fresh();
+    const old = await gql(SET, { input: input(1, 5), key: key() }, { version: '2025-10' });
+    assert.match(old.body.errors[0].message, /changeFromQuantity .*not defined/);
+    const required = await gql(SET, { input: { ...input(1, 5), quantities: [{ inventoryItemId: itemGid(), locationId: LOC, quantity: 1 }] }, key: key() }, { version: '2025-10' });
+    assert.deepEqual(required.body.data.inventorySetQuantities.userErrors.map((e) => e.code), ['COMPARE_QUANTITY_REQUIRED']);
+    const compare = { ...input(1, 5), quantities: [{ inventoryItemId: itemGid(), locationId: LOC, quantity: 1, compareQuantity: 4 }] };
+    const staleCompare = await gql(SET, { input: compare, key: key() }, { version: '2026-01' });
+    assert.deepEqual(staleCompare.body.data.inventorySetQuantities.userErrors.map((e) => e.code), ['COMPARE_QUANTITY_STALE']);
+    // In 2026-01 a changeFromQuantity (even null) overrides compareQuantity.
+    const override = { ...input(1, null), quantities: [{ ...compare.quantities[0], changeFromQuantity: null }] };
+    assert.deepEqual((await gql(SET, { input: override, key: key() })).body.data.inventorySetQuantities.userErrors, []);
+    assert.equal(shop.level(ids.inventoryItemId, 1), 1);
+    const noCfq = { ...input(3, 1), quantities: [{ inventoryItemId: itemGid(), locationId: LOC, quantity: 3 }] };
+    const r2604 = await gql(SET, { input: noCfq, key: key() }, { version: '2026-04' });
+    assert.match(r2604.body.errors[0].message, /changeFromQuantity/);
+    const noKey = `mutation($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) { userErrors { code } } }`;
+    assert.match((await gql(noKey, { input: input(3, 1) }, { version: '2026-04' })).body.errors[0].message, /@idempotent/);
+    assert.deepEqual((await gql(noKey, { input: input(3, 1) }, { version: '2026-01' })).body.data.inventorySetQuantities.userErrors, []);
+    assert.equal(shop.level(ids.inventoryItemId, 1), 3);
+  });
+
+  test('bad input is refused before anything runs: unknown field, bad reason, unknown item, more than 250 quantities', async () => {
+    await fresh();
+    const unknownField = `mutation($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input) @idempotent(key: "${key()}") { nope } }`;
+    assert.match((await gql(unknownField, { input: input(0, 5) })).body.errors[0].message, /Field 'nope' doesn't exist/);
+    assert.deepEqual((await gql(SET, { input: { ...input(0, 5), reason: 'because' }, key: key() })).body.data.inventorySetQuantities.userErrors.map((e) => e.code), ['INVALID_REASON']);
+    const unknownItem = input(0, 5);
+    unknownItem.quantities[0].inventoryItemId = 'gid://shopify/InventoryItem/999999';
+    assert.deepEqual((await gql(SET, { input: unknownItem, key: key() })).body.data.inventorySetQuantities.userErrors.map((e) => e.code), ['INVALID_INVENTORY_ITEM']);
+    const notStocked = input(0, 5);
+    notStocked.quantities[0].locationId = 'gid://shopify/Location/2';
+    assert.deepEqual((await gql(SET, { input: notStocked, key: key() })).body.data.inventorySetQuantities.userErrors.map((e) => e.code), ['ITEM_NOT_STOCKED_AT_LOCATION']);
+    const many = input(0, 5);
+    many.quantities = Array.from({ length: 251 }, () => many.quantities[0]);
+    assert.match((await gql(SET, { input: many, key: key() })).body.errors[0].message, /maximum allowed of 250/);
+    assert.match((await gql('{ nothing }')).body.errors[0].message, /doesn't exist on type 'QueryRoot'/);
+    assert.equal(shop.level(ids.inventoryItemId, 1), 5);
+  });
+
+  test('a level reads back through inventoryItem.inventoryLevel and inventoryLevel(id)', async () => {
+    await fresh();
+    const r = await gql(`query($id: ID!, $loc: ID!) { inventoryItem(id: $id) { id inventoryLevel(locationId: $loc) { id quantities(names: ["available", "on_hand"]) { name quantity } } } }`, { id: itemGid(), loc: LOC });
+    const level = r.body.data.inventoryItem.inventoryLevel;
+    assert.deepEqual(level.quantities, [{ name: 'available', quantity: 5 }, { name: 'on_hand', quantity: 5 }]);
+    const byId = await gql(`{ inventoryLevel(id: "${level.id}") { quantities(names: ["available"]) { name quantity } } }`);
+    assert.deepEqual(byId.body.data.inventoryLevel.quantities, [{ name: 'available', quantity: 5 }]);
+    assert.equal((await gql(`{ inventoryItem(id: "${itemGid()}") { inventoryLevel(locationId: "gid://shopify/Location/2") { id } } }`)).body.data.inventoryItem.inventoryLevel, null);
+  });
+
+  test('productVariants pages by cursor with sku and inventory item ids', async () => {
+    await fresh();
+    const Q = `query($after: String) { productVariants(first: 3, after: $after) { edges { cursor node { id sku inventoryItem { id } } } pageInfo { hasNextPage endCursor } } }`;
+    const seen = [];
+    let after = null;
+    let pages = 0;
+    for (;;) {
+      const r = (await gql(Q, { after })).body.data.productVariants;
+      pages += 1;
+      seen.push(...r.edges.map((e) => e.node));
+      if (!r.pageInfo.hasNextPage) break;
+      after = r.pageInfo.endCursor;
+    }
+    const all = shop.levels().length;
+    assert.equal(seen.length, new Set(seen.map((v) => v.id)).size, 'no variant twice');
+    assert.ok(seen.length >= all && pages === Math.ceil(seen.length / 3));
+    assert.ok(seen.some((v) => v.sku === shop.variantBySku(v.sku).sku && v.inventoryItem.id === itemGid()));
+    assert.match((await gql('{ productVariants(first: 251) { nodes { id } } }')).body.errors[0].message, /250/);
+  });
+
+  test('cost: every answer carries extensions.cost; an empty bucket answers THROTTLED and runs nothing; it refills', async () => {
+    await fresh();
+    const ok = await gql(SET, { input: input(4, 5), key: key() });
+    const cost = ok.body.extensions.cost;
+    assert.ok(cost.requestedQueryCost >= 10 && cost.actualQueryCost <= cost.requestedQueryCost);
+    assert.deepEqual(Object.keys(cost.throttleStatus).sort(), ['currentlyAvailable', 'maximumAvailable', 'restoreRate']);
+    shop.setBucket({ restoreRate: 0 });
+    shop.drainBucket();
+    const t = await gql(SET, { input: input(1, 4), key: key() });
+    assert.deepEqual(t.body.errors.map((e) => [e.message, e.extensions.code]), [['Throttled', 'THROTTLED']]);
+    assert.equal(t.body.data, undefined);
+    assert.equal(t.body.extensions.cost.actualQueryCost, null);
+    assert.equal(t.body.extensions.cost.throttleStatus.currentlyAvailable, 0);
+    assert.equal(shop.level(ids.inventoryItemId, 1), 4);
+    shop.setBucket({ restoreRate: 1000 });
+    const { eventually } = await import('../harness.mjs');
+    await eventually(async () => assert.deepEqual((await gql(SET, { input: input(1, 4), key: key() })).body.data.inventorySetQuantities.userErrors, []), { what: 'the bucket to refill' });
+    assert.equal(shop.level(ids.inventoryItemId, 1), 1);
+  });
+
+  test('fault modes: 500 for N requests, hang, then healthy again', async () => {
+    await fresh();
+    shop.failNext(2);
+    assert.equal((await gql('{ shop { name } }')).status, 500);
+    assert.equal((await gql('{ shop { name } }')).status, 500);
+    assert.equal((await gql('{ shop { name } }')).status, 200);
+    shop.hangNext(1);
+    await assert.rejects(
+      fetch(`${shop.apiBase()}/graphql.json`, { method: 'POST', headers: { 'x-shopify-access-token': shop.token }, body: '{"query":"{ shop { name } }"}', signal: AbortSignal.timeout(300) }),
+      /abort|timeout/i,
+    );
+    shop.failFor(60_000);
+    assert.equal((await gql('{ shop { name } }')).status, 500);
+    shop.heal();
+    assert.equal((await gql('{ shop { name } }')).status, 200);
+  });
+
+  test('webhooks: inventory_levels/update after every change (its own writes too), signed as Shopify signs', async () => {
+    await fresh();
+    await gql(SET, { input: input(2, 5), key: key() });
+    await shop.settled();
+    assert.equal(hooks.got.length, 1);
+    const [h] = hooks.got;
+    assert.equal(h.headers['x-shopify-topic'], 'inventory_levels/update');
+    assert.equal(h.headers['x-shopify-hmac-sha256'], hmac(SECRET, h.body));
+    for (const name of ['x-shopify-webhook-id', 'x-shopify-event-id', 'x-shopify-shop-domain', 'x-shopify-api-version', 'x-shopify-triggered-at']) assert.ok(h.headers[name], name);
+    const body = JSON.parse(h.body);
+    assert.deepEqual([body.inventory_item_id, body.location_id, body.available], [ids.inventoryItemId, 1, 2]);
+    assert.ok(body.updated_at);
+    // A stale write changes nothing and sends nothing.
+    await gql(SET, { input: input(1, 5), key: key() });
+    await shop.settled();
+    assert.equal(hooks.got.length, 1);
+  });
+
+  test('orders: orders/create with its lines, the level goes down; cancel restocks; a refund restocks its return lines', async () => {
+    await fresh();
+    const order = shop.placeOrder({ lines: [{ variantId: ids.variantId, quantity: 2 }] });
+    await shop.settled();
+    assert.equal(shop.level(ids.inventoryItemId, 1), 3);
+    assert.deepEqual(hooks.topics('x-shopify-topic'), ['orders/create', 'inventory_levels/update']);
+    const created = JSON.parse(hooks.got[0].body);
+    assert.equal(hooks.got[0].headers['x-shopify-hmac-sha256'], hmac(SECRET, hooks.got[0].body));
+    const li = created.line_items[0];
+    assert.deepEqual([li.variant_id, li.product_id, li.quantity], [ids.variantId, ids.productId, 2]);
+    assert.ok(li.id && li.sku);
+    assert.equal(created.id, order.id);
+    shop.refundOrder(order.id, { lines: [{ lineItemId: li.id, quantity: 1, restockType: 'return' }] });
+    await shop.settled();
+    assert.equal(shop.level(ids.inventoryItemId, 1), 4);
+    const refund = JSON.parse(hooks.got.find((g) => g.headers['x-shopify-topic'] === 'refunds/create').body);
+    assert.deepEqual(refund.refund_line_items.map((r) => [r.line_item_id, r.quantity, r.restock_type, r.location_id]), [[li.id, 1, 'return', 1]]);
+    shop.cancelOrder(order.id, { restock: true });
+    await shop.settled();
+    assert.equal(shop.level(ids.inventoryItemId, 1), 6);
+    const cancelled = JSON.parse(hooks.got.find((g) => g.headers['x-shopify-topic'] === 'orders/cancelled').body);
+    assert.ok(cancelled.cancelled_at);
+  });
+
+  test('redelivery sends the same webhook (same id, same bytes) again', async () => {
+    await fresh();
+    shop.placeOrder({ lines: [{ variantId: ids.variantId, quantity: 1 }] });
+    await shop.settled();
+    const d = shop.deliveries.find((x) => x.topic === 'orders/create' && x.body.includes(`"variant_id":${ids.variantId}`));
+    shop.redeliver(d.id, 3);
+    await shop.settled();
+    const copies = hooks.got.filter((g) => g.headers['x-shopify-webhook-id'] === d.id);
+    assert.equal(copies.length, 4);
+    assert.equal(new Set(copies.map((c) => c.body)).size, 1);
+    assert.equal(shop.level(ids.inventoryItemId, 1), 4, 'redelivery moves no stock');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('WooCommerce stand-in', () => {
+  const SECRET = 'woo-webhook-secret';
+  let woo;
+  let hooks;
+  const basic = (k, s) => `Basic ${Buffer.from(`${k}:${s}`).toString('base64')}`;
+  async function call(method, path, body, { auth = basic(woo.consumerKey, woo.consumerSecret), query = '' } = {}) {
+    const headers = { 'content-type': 'application/json' };
+    if (auth) headers.authorization = auth;
+    const r = await fetch(`${woo.apiBase}${path}${query}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: r.status, headers: r.headers, body: await r.json() };
+  }
+  before(async () => {
+    hooks = await startReceiver();
+    woo = await woocommerce.start();
+  });
+  after(async () => {
+    await woo.close();
+    await hooks.close();
+  });
+
+  test('refuses requests without credentials, with a wrong key, and writes with a read-only key', async () => {
+    const id = woo.addProduct({ sku: 'AUTH', stockQuantity: 3 });
+    assert.equal((await call('GET', `/products/${id}`, undefined, { auth: null })).status, 401);
+    const wrong = await call('GET', `/products/${id}`, undefined, { auth: basic('ck_wrong', 'cs') });
+    assert.deepEqual([wrong.status, wrong.body.code], [401, 'woocommerce_rest_authentication_error']);
+    assert.equal((await call('PUT', `/products/${id}`, { stock_quantity: 1 }, { auth: null })).status, 401);
+    const viaQuery = await call('GET', `/products/${id}`, undefined, { auth: null, query: `?consumer_key=${woo.consumerKey}&consumer_secret=${woo.consumerSecret}` });
+    assert.equal(viaQuery.status, 200);
+    const ro = await woocommerce.start({ permissions: 'read' });
+    const roId = ro.addProduct({ stockQuantity: 2 });
+    const r = await fetch(`${ro.apiBase}/products/${roId}`, { method: 'PUT', headers: { authorization: basic(ro.consumerKey, ro.consumerSecret), 'content-type': 'application/json' }, body: '{"stock_quantity":1}' });
+    assert.equal(r.status, 401);
+    assert.equal(ro.stock(roId), 2);
+    await ro.close();
+    assert.equal(woo.stock(id), 3);
+  });
+
+  test('PUT stock_quantity on a product and a variation; stock_status follows the quantity', async () => {
+    const id = woo.addProduct({ sku: 'SIMPLE', stockQuantity: 4 });
+    const r = await call('PUT', `/products/${id}`, { manage_stock: true, stock_quantity: 0 });
+    assert.deepEqual([r.status, r.body.stock_quantity, r.body.stock_status, r.body.sku], [200, 0, 'outofstock', 'SIMPLE']);
+    assert.equal((await call('PUT', `/products/${id}`, { stock_quantity: 2 })).body.stock_status, 'instock');
+    const parent = woo.addProduct({ name: 'Shirt', manageStock: false });
+    const v = woo.addVariation(parent, { sku: 'SHIRT-M', stockQuantity: 1 });
+    const rv = await call('PUT', `/products/${parent}/variations/${v}`, { manage_stock: true, stock_quantity: 0 });
+    assert.deepEqual([rv.status, rv.body.stock_quantity, rv.body.stock_status], [200, 0, 'outofstock']);
+    assert.equal(woo.product(parent).stock_status, 'outofstock', 'a variable product is in stock when a variation is');
+    assert.equal((await call('PUT', `/products/${id}/variations/${v}`, { stock_quantity: 5 })).status, 404, 'a variation under another parent');
+    assert.equal((await call('PUT', `/products/${v}`, { stock_quantity: 5 })).status, 404, 'a variation is not a product');
+    assert.equal(woo.stock(v), 0);
+  });
+
+  test('a bad value is refused with 400 and changes nothing; without manage_stock the quantity does not stick', async () => {
+    const id = woo.addProduct({ stockQuantity: 4 });
+    const bad = await call('PUT', `/products/${id}`, { stock_quantity: 'many' });
+    assert.deepEqual([bad.status, bad.body.code], [400, 'rest_invalid_param']);
+    assert.equal(woo.stock(id), 4);
+    const off = await call('PUT', `/products/${id}`, { manage_stock: false, stock_quantity: 9 });
+    assert.equal(off.body.stock_quantity, null);
+  });
+
+  test('GET /products and /variations page with per_page/page and X-WP-Total/X-WP-TotalPages', async () => {
+    const fresh = await woocommerce.start();
+    for (let i = 0; i < 25; i += 1) fresh.addProduct({ sku: `P${i}` });
+    const parent = fresh.addProduct({ sku: 'PARENT', manageStock: false });
+    for (let i = 0; i < 3; i += 1) fresh.addVariation(parent, { sku: `V${i}` });
+    const auth = basic(fresh.consumerKey, fresh.consumerSecret);
+    const skus = [];
+    for (let page = 1; ; page += 1) {
+      const r = await fetch(`${fresh.apiBase}/products?per_page=10&page=${page}`, { headers: { authorization: auth } });
+      assert.equal(r.headers.get('x-wp-total'), '26');
+      assert.equal(r.headers.get('x-wp-totalpages'), '3');
+      skus.push(...(await r.json()).map((p) => p.sku));
+      if (page === 3) break;
+    }
+    assert.equal(skus.length, 26);
+    assert.equal(new Set(skus).size, 26);
+    const vars = await fetch(`${fresh.apiBase}/products/${parent}/variations?per_page=2`, { headers: { authorization: auth } });
+    assert.deepEqual([vars.headers.get('x-wp-total'), vars.headers.get('x-wp-totalpages')], ['3', '2']);
+    assert.deepEqual((await vars.json()).map((v) => v.sku), ['V0', 'V1']);
+    assert.equal((await fetch(`${fresh.apiBase}/products?per_page=101`, { headers: { authorization: auth } })).status, 400);
+    await fresh.close();
+  });
+
+  test('batch updates: up to 100 at once', async () => {
+    const a = woo.addProduct({ stockQuantity: 1 });
+    const b = woo.addProduct({ stockQuantity: 1 });
+    const r = await call('POST', '/products/batch', { update: [{ id: a, stock_quantity: 7 }, { id: b, stock_quantity: 8 }] });
+    assert.deepEqual(r.body.update.map((p) => p.stock_quantity), [7, 8]);
+    const tooMany = await call('POST', '/products/batch', { update: Array.from({ length: 101 }, () => ({ id: a, stock_quantity: 1 })) });
+    assert.equal(tooMany.status, 413);
+    assert.equal(woo.stock(a), 7);
+  });
+
+  test('webhooks: an unsigned ping on creation, then product.updated after a write (the echo), signed', async () => {
+    hooks.clear();
+    const hookList = woo.configureWebhooks({ url: hooks.url, secret: SECRET });
+    await woo.settled();
+    assert.deepEqual(hooks.got.map((g) => g.body), hookList.map((h) => `webhook_id=${h.id}`));
+    assert.ok(hooks.got.every((g) => !g.headers['x-wc-webhook-signature']));
+    hooks.clear();
+    const id = woo.addProduct({ sku: 'ECHO', stockQuantity: 5 });
+    await call('PUT', `/products/${id}`, { manage_stock: true, stock_quantity: 3 });
+    await call('PUT', `/products/${id}`, { manage_stock: true, stock_quantity: 3 }); // no change, no webhook
+    await woo.settled();
+    assert.equal(hooks.got.length, 1);
+    const [h] = hooks.got;
+    assert.equal(h.headers['x-wc-webhook-signature'], hmac(SECRET, h.body));
+    assert.deepEqual(['topic', 'resource', 'event'].map((k) => h.headers[`x-wc-webhook-${k}`]), ['product.updated', 'product', 'updated']);
+    for (const k of ['x-wc-webhook-id', 'x-wc-webhook-delivery-id', 'x-wc-webhook-source']) assert.ok(h.headers[k], k);
+    assert.deepEqual([JSON.parse(h.body).id, JSON.parse(h.body).stock_quantity], [id, 3]);
+  });
+
+  test('orders: order.created takes the stock; cancelled and refunded come as order.updated and put it back', async () => {
+    const parent = woo.addProduct({ name: 'Mug', manageStock: false });
+    const v = woo.addVariation(parent, { sku: 'MUG-RED', stockQuantity: 5 });
+    hooks.clear();
+    const order = woo.placeOrder({ lines: [{ sku: 'MUG-RED', quantity: 2 }] });
+    await woo.settled();
+    assert.equal(woo.stock(v), 3);
+    const created = hooks.got.find((g) => g.headers['x-wc-webhook-topic'] === 'order.created');
+    assert.equal(created.headers['x-wc-webhook-signature'], hmac(SECRET, created.body));
+    const li = JSON.parse(created.body).line_items[0];
+    assert.deepEqual([li.product_id, li.variation_id, li.quantity, li.sku], [parent, v, 2, 'MUG-RED']);
+    woo.cancelOrder(order.id);
+    await woo.settled();
+    assert.equal(woo.stock(v), 5);
+    const updated = hooks.got.filter((g) => g.headers['x-wc-webhook-topic'] === 'order.updated').map((g) => JSON.parse(g.body).status);
+    assert.deepEqual(updated, ['cancelled']);
+    const second = woo.placeOrder({ lines: [{ variationId: v, quantity: 1 }] });
+    woo.refundOrder(second.id, { lines: [{ sku: 'MUG-RED', quantity: 1 }], restock: true });
+    await woo.settled();
+    assert.equal(woo.stock(v), 5);
+    assert.equal(JSON.parse(hooks.got.at(-1).body).status, 'refunded');
+  });
+
+  test('fault modes: 429 with Retry-After, 500, hang', async () => {
+    const id = woo.addProduct({ stockQuantity: 1 });
+    woo.throttleNext(1, { retryAfter: 7 });
+    const t = await call('GET', `/products/${id}`);
+    assert.deepEqual([t.status, t.headers.get('retry-after')], [429, '7']);
+    woo.failNext(1);
+    assert.equal((await call('PUT', `/products/${id}`, { stock_quantity: 4 })).status, 500);
+    assert.equal(woo.stock(id), 1, 'a failed write applies nothing');
+    woo.hangNext(1);
+    await assert.rejects(fetch(`${woo.apiBase}/products/${id}`, { signal: AbortSignal.timeout(300) }), /abort|timeout/i);
+    assert.equal((await call('GET', `/products/${id}`)).status, 200);
+  });
+});

@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import { createHmac } from 'node:crypto';
 import * as shopify from '../standins/shopify.mjs';
 import * as woocommerce from '../standins/woocommerce.mjs';
+import * as square from '../standins/square.mjs';
 
 /** A webhook receiver: keeps every POST (headers and raw body) and answers 200. */
 async function startReceiver() {
@@ -466,5 +467,179 @@ describe('WooCommerce stand-in', () => {
     woo.hangNext(1);
     await assert.rejects(fetch(`${woo.apiBase}/products/${id}`, { signal: AbortSignal.timeout(300) }), /abort|timeout/i);
     assert.equal((await call('GET', `/products/${id}`)).status, 200);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('Square stand-in', () => {
+  const KEY = 'square-signature-key';
+  const NOTIFICATION_URL = 'https://edge.example/webhooks/square';
+  let sq;
+  let hooks;
+  let n = 0;
+  const idem = () => `idem-${(n += 1)}`;
+  async function call(method, path, body, { auth = `Bearer ${sq.token}`, version = '2026-01-22' } = {}) {
+    const headers = { 'content-type': 'application/json' };
+    if (auth) headers.authorization = auth;
+    if (version) headers['square-version'] = version;
+    const r = await fetch(`${sq.apiBase}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: r.status, body: await r.json() };
+  }
+  const sale = (variation, quantity = '1', occurredAt = new Date().toISOString(), from = 'IN_STOCK', to = 'SOLD') => ({
+    type: 'ADJUSTMENT',
+    adjustment: { from_state: from, to_state: to, catalog_object_id: variation, location_id: 'L1', quantity, occurred_at: occurredAt, reference_id: 'order-1' },
+  });
+  const batch = (changes, key = idem()) => call('POST', '/v2/inventory/changes/batch-create', { idempotency_key: key, changes });
+  const fresh = async (count = 10) => {
+    await sq.settled();
+    sq.heal();
+    const { variationIds: [v] } = sq.addItem({ name: 'Tee', variations: [{ sku: `TEE-${(n += 1)}`, counts: { L1: count } }] });
+    await sq.settled();
+    hooks.clear();
+    return v;
+  };
+
+  before(async () => {
+    hooks = await startReceiver();
+    sq = await square.start({ locations: ['L1', 'L2'], webhook: { url: null, signatureKey: KEY } });
+    sq.configureWebhooks({ url: hooks.url, notificationUrl: NOTIFICATION_URL, signatureKey: KEY });
+  });
+  after(async () => {
+    await sq.close();
+    await hooks.close();
+  });
+
+  test('refuses a missing or wrong Bearer token with 401 UNAUTHORIZED, and a malformed Square-Version', async () => {
+    const v = await fresh();
+    for (const auth of [null, 'Bearer nope']) {
+      const r = await call('POST', '/v2/inventory/changes/batch-create', { idempotency_key: idem(), changes: [sale(v)] }, { auth });
+      assert.deepEqual([r.status, r.body.errors[0].category, r.body.errors[0].code], [401, 'AUTHENTICATION_ERROR', 'UNAUTHORIZED']);
+    }
+    assert.equal(sq.count(v, 'L1'), 10);
+    assert.equal((await call('POST', '/v2/inventory/counts/batch-retrieve', {}, { version: 'latest' })).status, 400);
+  });
+
+  test('IN_STOCK to SOLD takes units off, SOLD to IN_STOCK puts them back; the answer holds the counts', async () => {
+    const v = await fresh(10);
+    const r = await batch([sale(v, '3')]);
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.body.counts.map((c) => [c.catalog_object_id, c.location_id, c.state, c.quantity]), [[v, 'L1', 'IN_STOCK', '7']]);
+    assert.equal(r.body.changes[0].adjustment.reference_id, 'order-1');
+    assert.equal(sq.count(v, 'L1'), 7);
+    await batch([sale(v, '1', new Date().toISOString(), 'SOLD', 'IN_STOCK')]);
+    assert.equal(sq.count(v, 'L1'), 8);
+  });
+
+  test('bad requests change nothing: no idempotency_key, more than 100 changes, a number quantity, a read-only state, one bad change in a batch', async () => {
+    const v = await fresh(10);
+    const noKey = await call('POST', '/v2/inventory/changes/batch-create', { changes: [sale(v)] });
+    assert.deepEqual([noKey.status, noKey.body.errors[0].code, noKey.body.errors[0].field], [400, 'MISSING_REQUIRED_PARAMETER', 'idempotency_key']);
+    assert.equal((await batch(Array.from({ length: 101 }, () => sale(v)))).body.errors[0].code, 'ARRAY_LENGTH_TOO_LONG');
+    const num = sale(v);
+    num.adjustment.quantity = 1;
+    assert.equal((await batch([num])).body.errors[0].code, 'EXPECTED_STRING');
+    assert.equal((await batch([sale(v, '1', new Date().toISOString(), 'IN_STOCK', 'SOLD_ONLINE')])).status, 400);
+    const noTime = sale(v);
+    delete noTime.adjustment.occurred_at;
+    assert.equal((await batch([sale(v), noTime])).body.errors[0].field, 'changes[1].adjustment.occurred_at');
+    assert.equal(sq.count(v, 'L1'), 10);
+    await sq.settled();
+    assert.equal(hooks.got.length, 0);
+  });
+
+  test('the same idempotency key and body answer the first result and apply once; the key with another body is refused', async () => {
+    const v = await fresh(10);
+    const key = idem();
+    const body = [sale(v, '2')];
+    const first = await batch(body, key);
+    const again = await batch(body, key);
+    assert.deepEqual(again.body, first.body);
+    assert.equal(sq.count(v, 'L1'), 8);
+    const reused = await batch([sale(v, '5')], key);
+    assert.deepEqual([reused.status, reused.body.errors[0].code], [400, 'IDEMPOTENCY_KEY_REUSED']);
+    assert.equal(sq.count(v, 'L1'), 8);
+  });
+
+  test('an answer lost after the write: the retry with the same key applies nothing more', async () => {
+    const v = await fresh(10);
+    sq.loseAnswerNext(1);
+    const key = idem();
+    const body = [sale(v, '1')];
+    assert.equal((await batch(body, key)).status, 500);
+    assert.equal((await batch(body, key)).status, 200);
+    assert.equal(sq.count(v, 'L1'), 9);
+  });
+
+  test('changes are sequenced by occurred_at: an adjustment older than the last physical count does not move it', async () => {
+    const v = await fresh(10);
+    const t0 = Date.now();
+    sq.setCount(v, 'L1', 20, { occurredAt: new Date(t0).toISOString() });
+    await batch([sale(v, '3', new Date(t0 - 60_000).toISOString())]);
+    assert.equal(sq.count(v, 'L1'), 20);
+    await batch([sale(v, '3', new Date(t0 + 1).toISOString())]);
+    assert.equal(sq.count(v, 'L1'), 17);
+  });
+
+  test('inventory.count.updated after each change, lastunit\'s own and the register\'s, signed over the notification URL and the body', async () => {
+    const v = await fresh(10);
+    await batch([sale(v, '2')]);
+    sq.registerSale(v, 'L1', 1);
+    await sq.settled();
+    assert.equal(hooks.got.length, 2);
+    for (const h of hooks.got) assert.equal(h.headers['x-square-hmacsha256-signature'], hmac(KEY, NOTIFICATION_URL + h.body));
+    const [own, register] = hooks.got.map((h) => JSON.parse(h.body));
+    assert.equal(own.type, 'inventory.count.updated');
+    assert.ok(own.event_id && own.merchant_id && own.created_at);
+    assert.deepEqual(own.data.object.inventory_counts.map((c) => [c.catalog_object_id, c.location_id, c.state, c.quantity]), [[v, 'L1', 'IN_STOCK', '8']]);
+    assert.ok(own.data.object.inventory_counts[0].calculated_at);
+    assert.equal(register.data.object.inventory_counts[0].quantity, '7');
+    sq.redeliver(sq.deliveries.at(-1).id, 2);
+    await sq.settled();
+    assert.equal(hooks.got.filter((h) => JSON.parse(h.body).event_id === register.event_id).length, 3);
+  });
+
+  test('counts/batch-retrieve filters by object and location and pages by cursor', async () => {
+    const v = await fresh(4);
+    sq.setCount(v, 'L2', 6);
+    const one = await call('POST', '/v2/inventory/counts/batch-retrieve', { catalog_object_ids: [v], location_ids: ['L2'] });
+    assert.deepEqual(one.body.counts.map((c) => [c.location_id, c.quantity]), [['L2', '6']]);
+    const first = await call('POST', '/v2/inventory/counts/batch-retrieve', { catalog_object_ids: [v], limit: 1 });
+    assert.equal(first.body.counts.length, 1);
+    const second = await call('POST', '/v2/inventory/counts/batch-retrieve', { catalog_object_ids: [v], limit: 1, cursor: first.body.cursor });
+    assert.deepEqual([...first.body.counts, ...second.body.counts].map((c) => c.location_id).sort(), ['L1', 'L2']);
+    assert.equal(second.body.cursor, undefined);
+  });
+
+  test('catalog: list ITEM_VARIATION and search page by cursor, each variation with its sku', async () => {
+    const cat = await square.start({ locations: ['L1'], pageSize: 4 });
+    for (let i = 0; i < 3; i += 1) cat.addItem({ name: `Item ${i}`, variations: [{ sku: `S${i}a` }, { sku: `S${i}b` }, { sku: `S${i}c` }] });
+    const auth = { authorization: `Bearer ${cat.token}` };
+    const skus = [];
+    let cursor;
+    let pages = 0;
+    do {
+      const r = await (await fetch(`${cat.apiBase}/v2/catalog/list?types=ITEM_VARIATION${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: auth })).json();
+      pages += 1;
+      assert.ok(r.objects.every((o) => o.type === 'ITEM_VARIATION'));
+      skus.push(...r.objects.map((o) => o.item_variation_data.sku));
+      cursor = r.cursor;
+    } while (cursor);
+    assert.deepEqual([skus.length, new Set(skus).size, pages], [9, 9, 3]);
+    const s = await (await fetch(`${cat.apiBase}/v2/catalog/search`, { method: 'POST', headers: auth, body: JSON.stringify({ object_types: ['ITEM_VARIATION'], limit: 5 }) })).json();
+    assert.equal(s.objects.length, 5);
+    assert.ok(s.cursor);
+    await cat.close();
+  });
+
+  test('fault modes: 429 RATE_LIMITED, 500, hang; nothing applied', async () => {
+    const v = await fresh(10);
+    sq.throttleNext(1);
+    const t = await batch([sale(v)]);
+    assert.deepEqual([t.status, t.body.errors[0].category, t.body.errors[0].code], [429, 'RATE_LIMIT_ERROR', 'RATE_LIMITED']);
+    sq.failNext(1);
+    assert.equal((await batch([sale(v)])).status, 500);
+    sq.hangNext(1);
+    await assert.rejects(fetch(`${sq.apiBase}/v2/inventory/counts/batch-retrieve`, { method: 'POST', headers: { authorization: `Bearer ${sq.token}` }, body: '{}', signal: AbortSignal.timeout(300) }), /abort|timeout/i);
+    assert.equal(sq.count(v, 'L1'), 10);
   });
 });

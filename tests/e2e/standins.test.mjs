@@ -10,14 +10,20 @@ import * as shopify from '../standins/shopify.mjs';
 import * as woocommerce from '../standins/woocommerce.mjs';
 import * as square from '../standins/square.mjs';
 
-/** A webhook receiver: keeps every POST (headers and raw body) and answers 200. */
+/** A webhook receiver: keeps every POST (headers and raw body) and answers 200 (500 while
+ * `failNext(n)` lasts). */
 async function startReceiver() {
   const got = [];
+  let refuse = 0;
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       got.push({ url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() });
+      if (refuse > 0) {
+        refuse -= 1;
+        res.statusCode = 500;
+      }
       res.end('ok');
     });
   });
@@ -27,6 +33,9 @@ async function startReceiver() {
     got,
     topics: (header) => got.map((g) => g.headers[header]),
     clear: () => got.splice(0),
+    failNext: (n) => {
+      refuse = n;
+    },
     close: () => new Promise((r) => server.close(r)),
   };
 }
@@ -305,17 +314,34 @@ describe('Shopify stand-in', () => {
     assert.ok(cancelled.cancelled_at);
   });
 
-  test('redelivery sends the same webhook (same id, same bytes) again', async () => {
+  test('redelivery sends the same event again: same X-Shopify-Event-Id, Triggered-At and bytes, a new Webhook-Id per delivery', async () => {
     await fresh();
     shop.placeOrder({ lines: [{ variantId: ids.variantId, quantity: 1 }] });
     await shop.settled();
     const d = shop.deliveries.find((x) => x.topic === 'orders/create' && x.body.includes(`"variant_id":${ids.variantId}`));
     shop.redeliver(d.id, 3);
     await shop.settled();
-    const copies = hooks.got.filter((g) => g.headers['x-shopify-webhook-id'] === d.id);
+    const copies = hooks.got.filter((g) => g.headers['x-shopify-event-id'] === d.id);
     assert.equal(copies.length, 4);
     assert.equal(new Set(copies.map((c) => c.body)).size, 1);
+    assert.equal(new Set(copies.map((c) => c.headers['x-shopify-triggered-at'])).size, 1);
+    assert.equal(new Set(copies.map((c) => c.headers['x-shopify-webhook-id'])).size, 4);
+    assert.ok(copies.every((c) => c.headers['x-shopify-hmac-sha256'] === hmac(SECRET, c.body)));
     assert.equal(shop.level(ids.inventoryItemId, 1), 4, 'redelivery moves no stock');
+  });
+
+  test('with webhookRetry, a delivery the receiver refuses is sent again until it is taken', async () => {
+    const picky = await startReceiver();
+    picky.failNext(2);
+    const retrying = await shopify.start({ webhook: { url: picky.url, secret: SECRET }, webhookRetry: { attempts: 3, delayMs: 1 } });
+    retrying.addLocation({ id: 1 });
+    const v = retrying.addVariant({ sku: 'R', levels: { 1: 1 } });
+    retrying.setLevel(v.inventoryItemId, 1, 2);
+    await retrying.settled();
+    assert.deepEqual(retrying.deliveries[0].attempts.map((a) => a.status), [500, 500, 200]);
+    assert.equal(new Set(picky.got.map((g) => g.headers['x-shopify-event-id'])).size, 1);
+    await retrying.close();
+    await picky.close();
   });
 });
 

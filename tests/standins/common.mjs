@@ -135,45 +135,55 @@ export async function startServer(handle, { port = 0 } = {}) {
  * signed by the provider module) and POSTs it after every earlier one has been answered, so a
  * test sees them in the order the changes happened. Every attempt is kept in `deliveries`
  * with the status the receiver answered (or the network error).
+ *
+ * `retry: { attempts, delayMs }` retries a delivery the receiver did not answer with a 2xx, up
+ * to `attempts` more times, waiting `delayMs` doubled each time (the providers retry on their
+ * own schedules: Shopify 8 times over 4 hours, shopify.dev/changelog/updates-to-webhook-retry-
+ * mechanism). Off by default, so a test decides when anything is sent again.
+ * `reheader(headers, n)` gives the headers of the n-th resend (a provider may change a
+ * per-delivery id while the event id stays).
  */
 export class Outbox {
-  constructor({ timeoutMs = 10_000 } = {}) {
+  constructor({ timeoutMs = 10_000, retry = { attempts: 0, delayMs: 0 } } = {}) {
     this.timeoutMs = timeoutMs;
+    this.retry = retry;
     this.deliveries = [];
     this.tail = Promise.resolve();
+    this.waiting = new Set();
   }
-  /** Queues one delivery; resolves to its record once it has been answered. */
-  send({ url, headers, body, topic, id = randomUUID() }) {
-    const record = { id, topic, url, headers, body, attempts: [] };
+  /** Queues one delivery and returns its record. */
+  send({ url, headers, body, topic, id = randomUUID(), reheader = (h) => h }) {
+    const record = { id, topic, url, headers, body, reheader, attempts: [] };
     this.deliveries.push(record);
-    this.#queue(record);
+    this.#queue(record, headers, 0);
     return record;
   }
-  /** Sends an earlier delivery again, byte for byte and with the same headers, `times` times. */
+  /** Sends an earlier delivery again, with the same body, `times` times. */
   redeliver(id, times = 1) {
     const record = this.deliveries.find((d) => d.id === id);
     if (!record) throw new Error(`no delivery ${id}`);
-    for (let i = 0; i < times; i += 1) this.#queue(record);
+    for (let i = 0; i < times; i += 1) this.#queue(record, record.reheader(record.headers, record.attempts.length + i), 0);
     return record;
   }
-  /** Resolves once every queued delivery has been answered (or failed). */
+  /** Resolves once every queued delivery (and every scheduled retry) has been answered. */
   async settled() {
-    let tail;
-    do {
-      tail = this.tail;
+    for (;;) {
+      const tail = this.tail;
       await tail;
-    } while (tail !== this.tail);
+      if (this.waiting.size) await Promise.all(this.waiting);
+      else if (tail === this.tail) return;
+    }
   }
-  #queue(record) {
-    this.tail = this.tail.then(() => this.#post(record));
+  #queue(record, headers, retried) {
+    this.tail = this.tail.then(() => this.#post(record, headers, retried));
   }
-  async #post(record) {
-    const attempt = { at: new Date().toISOString(), status: null, error: null, response: null };
+  async #post(record, headers, retried) {
+    const attempt = { at: new Date().toISOString(), headers, status: null, error: null, response: null };
     record.attempts.push(attempt);
     try {
       const r = await fetch(record.url, {
         method: 'POST',
-        headers: record.headers,
+        headers,
         body: record.body,
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -181,6 +191,17 @@ export class Outbox {
       attempt.response = await r.text();
     } catch (err) {
       attempt.error = String(err && err.message ? err.message : err);
+    }
+    const ok = attempt.status !== null && attempt.status >= 200 && attempt.status < 300;
+    if (!ok && retried < this.retry.attempts) {
+      const wait = new Promise((resolve) => {
+        setTimeout(() => {
+          this.#queue(record, record.reheader(record.headers, record.attempts.length), retried + 1);
+          this.waiting.delete(wait);
+          resolve();
+        }, this.retry.delayMs * 2 ** retried);
+      });
+      this.waiting.add(wait);
     }
   }
 }

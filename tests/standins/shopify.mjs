@@ -104,7 +104,7 @@ export async function start(options = {}) {
   const shopDomain = options.shopDomain ?? 'lastunit-standin.myshopify.com';
   const store = new Inventory();
   const faults = new Faults();
-  const outbox = new Outbox();
+  const outbox = new Outbox({ retry: options.webhookRetry });
   const writes = [];
   const requests = [];
   const idempotency = new Map(); // key → { fingerprint, payload, failed }
@@ -125,24 +125,28 @@ export async function start(options = {}) {
 
   // ---- webhooks out -------------------------------------------------------------------------
   // docs: shopify.dev/docs/apps/build/webhooks/delivery-structure (a POST with the topic's REST
-  // payload and the X-Shopify-* headers); the HMAC is base64 HMAC-SHA256 of the raw body with
-  // the app's secret (shopify.dev/docs/apps/build/webhooks/verify-deliveries). A webhook id is
-  // the same on every retry of a delivery (the "idempotency key", shopify-app-remix webhook docs).
+  // payload and the X-Shopify-* headers; X-Shopify-Webhook-Id is "a unique composite key per
+  // delivery"); the HMAC is base64 HMAC-SHA256 of the raw body with the app's secret
+  // (shopify.dev/docs/apps/build/webhooks/verify-deliveries). A retry carries the original
+  // payload, its X-Shopify-Triggered-At (shopify.dev/changelog/updates-to-webhook-retry-mechanism)
+  // and the same X-Shopify-Event-Id, which "the same value across more than one webhook
+  // indicates a duplicate" (shopify.dev/docs/apps/build/webhooks/ignore-duplicates).
   function emit(topic, payload) {
     if (!webhook) return null;
     const body = JSON.stringify(payload);
-    const id = randomUUID();
+    const eventId = randomUUID();
     const headers = {
       'content-type': 'application/json',
       'x-shopify-topic': topic,
       'x-shopify-hmac-sha256': hmacBase64(webhook.secret, body),
       'x-shopify-shop-domain': shopDomain,
       'x-shopify-api-version': webhook.apiVersion,
-      'x-shopify-webhook-id': id,
-      'x-shopify-event-id': randomUUID(),
+      'x-shopify-webhook-id': randomUUID(),
+      'x-shopify-event-id': eventId,
       'x-shopify-triggered-at': new Date().toISOString(),
     };
-    return outbox.send({ url: webhook.url, headers, body, topic, id });
+    const reheader = (h) => ({ ...h, 'x-shopify-webhook-id': randomUUID() });
+    return outbox.send({ url: webhook.url, headers, body, topic, id: eventId, reheader });
   }
   /** `inventory_levels/update` after every change of a level, whoever made it. */
   function levelChanged(item, loc) {
@@ -358,8 +362,8 @@ export async function start(options = {}) {
   function throttled(requested) {
     // The documented THROTTLED answer: no data, the error, and the cost with actualQueryCost
     // null (docs: shopify.dev/docs/api/usage/rate-limits; community.shopify.com/t/throttled/254776
-    // shows the body). The stored pages do not state the HTTP status; GraphQL errors travel in
-    // a 200, which is what this stand-in answers.
+    // shows the body). It comes with HTTP 200: "Shopify GraphQL APIs ... throttle with a 200
+    // response and extensions.code: THROTTLED" (github.com/Shopify/cli pull 8317).
     return {
       status: 200,
       body: {

@@ -40,9 +40,9 @@ const isRfc3339 = (s) => typeof s === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2
 export async function start(options = {}) {
   const token = options.token ?? 'sq_standin_token';
   const merchantId = options.merchantId ?? 'MLSTANDIN';
-  const pageSize = options.pageSize ?? 100;
+  const pageSize = Math.min(options.pageSize ?? 100, 100);
   const faults = new Faults();
-  const outbox = new Outbox();
+  const outbox = new Outbox({ retry: options.webhookRetry });
   const writes = [];
   const requests = [];
   const catalog = new Map(); // id → ITEM or ITEM_VARIATION object
@@ -302,8 +302,11 @@ export async function start(options = {}) {
       const types = queryOf(req).get('types');
       return listPage(res, objectsOfTypes(types ? types.split(',').map((t) => t.trim().toUpperCase()) : null), queryOf(req).get('cursor'), pageSize);
     }
+    // ListCatalog answers at most 100 objects a page; SearchCatalogObjects 1,000 by default
+    // (Square's developer forum: /t/maximum-number-of-catalog-objects-from-v2-catalog-list/808,
+    // /t/best-practices-for-loading-large-catalog-of-items/2028).
     if (route === 'POST /v2/catalog/search') {
-      const limit = body.limit ?? 100;
+      const limit = body.limit ?? 1000;
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return sqError(res, 400, 'INVALID_REQUEST_ERROR', 'INVALID_VALUE', 'limit must be between 1 and 1000.', 'limit');
       return listPage(res, objectsOfTypes(body.object_types ?? null), body.cursor, limit);
     }

@@ -100,6 +100,8 @@ describe('Shopify stand-in', () => {
       assert.match(r.body.errors, /Invalid API key or access token/);
     }
     assert.equal((await gql('{ shop { name } }')).status, 200);
+    const noType = await fetch(`${shop.apiBase()}/graphql.json`, { method: 'POST', headers: { 'x-shopify-access-token': shop.token }, body: '{"query":"{ shop { name } }"}' });
+    assert.equal(noType.status, 400, 'a body that is not sent as JSON (or GraphQL) carries no query');
   });
 
   test('changeFromQuantity: a stale compare is refused and changes nothing; a matching one applies', async () => {
@@ -430,6 +432,35 @@ describe('WooCommerce stand-in', () => {
     await fresh.close();
   });
 
+  test('a JSON body sent without Content-Type: application/json sets nothing, as WordPress reads it as form fields', async () => {
+    const id = woo.addProduct({ stockQuantity: 4 });
+    const r = await fetch(`${woo.apiBase}/products/${id}`, { method: 'PUT', headers: { authorization: basic(woo.consumerKey, woo.consumerSecret) }, body: '{"stock_quantity":1}' });
+    assert.equal(r.status, 200);
+    assert.equal(woo.stock(id), 4);
+  });
+
+  test('a webhook whose deliveries keep failing is disabled, and sends nothing until it is turned back on', async () => {
+    const flaky = await startReceiver();
+    const shop = await woocommerce.start();
+    const [hook] = shop.configureWebhooks({ url: flaky.url, secret: SECRET, topics: ['product.updated'] });
+    await shop.settled();
+    const id = shop.addProduct({ stockQuantity: 10 });
+    flaky.failNext(6);
+    for (let q = 9; q >= 4; q -= 1) shop.setStock(id, q);
+    await shop.settled();
+    assert.deepEqual(shop.webhooks().map((h) => [h.id, h.status]), [[hook.id, 'disabled']]);
+    const before = flaky.got.length;
+    shop.setStock(id, 3);
+    await shop.settled();
+    assert.equal(flaky.got.length, before, 'a disabled webhook sends nothing');
+    shop.activateWebhook(hook.id);
+    shop.setStock(id, 2);
+    await shop.settled();
+    assert.equal(JSON.parse(flaky.got.at(-1).body).stock_quantity, 2);
+    await shop.close();
+    await flaky.close();
+  });
+
   test('batch updates: up to 100 at once', async () => {
     const a = woo.addProduct({ stockQuantity: 1 });
     const b = woo.addProduct({ stockQuantity: 1 });
@@ -545,6 +576,11 @@ describe('Square stand-in', () => {
     assert.equal((await call('POST', '/v2/inventory/counts/batch-retrieve', {}, { version: 'latest' })).status, 400);
   });
 
+  test('a POST body must be sent as application/json', async () => {
+    const r = await fetch(`${sq.apiBase}/v2/inventory/counts/batch-retrieve`, { method: 'POST', headers: { authorization: `Bearer ${sq.token}` }, body: '{}' });
+    assert.deepEqual([r.status, (await r.json()).errors[0].code], [400, 'INVALID_CONTENT_TYPE']);
+  });
+
   test('IN_STOCK to SOLD takes units off, SOLD to IN_STOCK puts them back; the answer holds the counts', async () => {
     const v = await fresh(10);
     const r = await batch([sale(v, '3')]);
@@ -651,7 +687,7 @@ describe('Square stand-in', () => {
       cursor = r.cursor;
     } while (cursor);
     assert.deepEqual([skus.length, new Set(skus).size, pages], [9, 9, 3]);
-    const s = await (await fetch(`${cat.apiBase}/v2/catalog/search`, { method: 'POST', headers: auth, body: JSON.stringify({ object_types: ['ITEM_VARIATION'], limit: 5 }) })).json();
+    const s = await (await fetch(`${cat.apiBase}/v2/catalog/search`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ object_types: ['ITEM_VARIATION'], limit: 5 }) })).json();
     assert.equal(s.objects.length, 5);
     assert.ok(s.cursor);
     await cat.close();

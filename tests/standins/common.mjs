@@ -141,12 +141,13 @@ export async function startServer(handle, { port = 0 } = {}) {
  * own schedules: Shopify 8 times over 4 hours, shopify.dev/changelog/updates-to-webhook-retry-
  * mechanism). Off by default, so a test decides when anything is sent again.
  * `reheader(headers, n)` gives the headers of the n-th resend (a provider may change a
- * per-delivery id while the event id stays).
+ * per-delivery id while the event id stays). `onAttempt(record, ok)` hears every answer.
  */
 export class Outbox {
-  constructor({ timeoutMs = 10_000, retry = { attempts: 0, delayMs: 0 } } = {}) {
+  constructor({ timeoutMs = 10_000, retry = { attempts: 0, delayMs: 0 }, onAttempt = () => {} } = {}) {
     this.timeoutMs = timeoutMs;
-    this.retry = retry;
+    this.retry = retry ?? { attempts: 0, delayMs: 0 };
+    this.onAttempt = onAttempt;
     this.deliveries = [];
     this.tail = Promise.resolve();
     this.waiting = new Set();
@@ -193,6 +194,7 @@ export class Outbox {
       attempt.error = String(err && err.message ? err.message : err);
     }
     const ok = attempt.status !== null && attempt.status >= 200 && attempt.status < 300;
+    this.onAttempt(record, ok);
     if (!ok && retried < this.retry.attempts) {
       const wait = new Promise((resolve) => {
         setTimeout(() => {

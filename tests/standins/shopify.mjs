@@ -288,7 +288,10 @@ export async function start(options = {}) {
     let op;
     let variables;
     try {
+      // The body is JSON (application/json) or the bare query (application/graphql), as the
+      // GraphQL Admin API reference's curl examples send it; anything else carries no query.
       const ct = String(headers['content-type'] || '');
+      if (!/application\/(json|graphql)/.test(ct)) return { status: 400, body: { errors: { query: 'Required parameter missing or invalid' } } };
       const req = ct.includes('application/graphql') ? { query: body.toString() } : JSON.parse(body.toString() || '{}');
       if (typeof req.query !== 'string') throw new GraphQLError('No query string was present', { code: 'missingQuery' });
       doc = parse(req.query);

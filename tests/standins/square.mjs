@@ -289,6 +289,9 @@ export async function start(options = {}) {
     if (version !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(version)) return sqError(res, 400, 'INVALID_REQUEST_ERROR', 'INVALID_SQUARE_VERSION_FORMAT', `Square-Version ${version} is not a date (YYYY-MM-DD).`);
     let body = {};
     if (req.method === 'POST') {
+      if (!/application\/json/i.test(req.headers['content-type'] || '')) {
+        return sqError(res, 400, 'INVALID_REQUEST_ERROR', 'INVALID_CONTENT_TYPE', 'The Content-Type of a request with a body must be application/json.');
+      }
       try {
         body = JSON.parse(raw.toString() || '{}');
       } catch {

@@ -25,7 +25,19 @@ export async function start(options = {}) {
   const consumerSecret = options.consumerSecret ?? 'cs_standin';
   const permissions = options.permissions ?? 'read_write'; // a key is read, write or read_write
   const faults = new Faults();
-  const outbox = new Outbox({ retry: options.webhookRetry });
+  // WooCommerce disables a webhook after more than 5 consecutive failed deliveries (status
+  // "disabled (delivery paused by failure)", developer.woocommerce.com/docs/apis/rest-api/v3/
+  // webhooks; the count is WC_Webhook's woocommerce_max_webhook_delivery_failures, 5).
+  const MAX_FAILURES = 5;
+  const outbox = new Outbox({
+    retry: options.webhookRetry,
+    onAttempt(record, ok) {
+      const h = hooks.find((x) => x.id === record.hookId);
+      if (!h) return;
+      h.failures = ok ? 0 : h.failures + 1;
+      if (h.failures > MAX_FAILURES) h.status = 'disabled';
+    },
+  });
   const products = new Map(); // id → product (simple or variable) or variation (type 'variation')
   const orders = new Map();
   const writes = [];
@@ -132,9 +144,9 @@ export async function start(options = {}) {
   // ---- webhooks out -------------------------------------------------------------------------
   function deliver(topic, payload) {
     const [resource, event] = topic.split('.');
-    for (const h of hooks.filter((x) => x.topic === topic)) {
+    for (const h of hooks.filter((x) => x.topic === topic && x.status === 'active')) {
       const body = JSON.stringify(payload);
-      outbox.send({
+      const record = outbox.send({
         url: h.url,
         topic,
         body,
@@ -150,6 +162,7 @@ export async function start(options = {}) {
           'x-wc-webhook-delivery-id': randomBytes(16).toString('hex'),
         },
       });
+      record.hookId = h.id;
     }
   }
   const productUpdated = (p) => deliver('product.updated', view(p));
@@ -308,12 +321,19 @@ export async function start(options = {}) {
     if (!who.ok) return wcError(res, 401, who.code, who.message);
     if (isWrite && permissions === 'read') return wcError(res, 401, 'woocommerce_rest_authentication_error', 'The API key provided does not have write permissions.');
     if (!isWrite && permissions === 'write') return wcError(res, 401, 'woocommerce_rest_authentication_error', 'The API key provided does not have read permissions.');
+    // WordPress reads a body as JSON only when it is sent as application/json; any other body
+    // is read as form fields (developer.wordpress.org/rest-api/using-the-rest-api/
+    // #body-parameters), so a JSON body without the header sets nothing.
     let body = {};
-    if (isWrite) {
-      try {
-        body = raw.length ? JSON.parse(raw.toString()) : {};
-      } catch {
-        return wcError(res, 400, 'rest_invalid_json', 'Invalid JSON body passed.');
+    if (isWrite && raw.length) {
+      if (/application\/json/i.test(req.headers['content-type'] || '')) {
+        try {
+          body = JSON.parse(raw.toString());
+        } catch {
+          return wcError(res, 400, 'rest_invalid_json', 'Invalid JSON body passed.');
+        }
+      } else {
+        body = Object.fromEntries(new URLSearchParams(raw.toString()));
       }
     }
     const path = m[1].replace(/\/$/, '');
@@ -407,7 +427,7 @@ export async function start(options = {}) {
      * WooCommerce pings each new webhook with an unsigned form body `webhook_id=N`.
      */
     configureWebhooks({ url, secret, topics = ['product.updated', 'order.created', 'order.updated'] }) {
-      hooks = topics.map((topic, i) => ({ id: i + 1, topic, url, secret }));
+      hooks = topics.map((topic, i) => ({ id: i + 1, topic, url, secret, status: 'active', failures: 0 }));
       for (const h of hooks) {
         outbox.send({
           url,
@@ -417,6 +437,14 @@ export async function start(options = {}) {
         });
       }
       return hooks.map((h) => ({ id: h.id, topic: h.topic }));
+    },
+    /** Each webhook's `{ id, topic, status, failures }` (`disabled` after repeated failures). */
+    webhooks: () => hooks.map(({ id, topic, status, failures }) => ({ id, topic, status, failures })),
+    /** Turns a disabled webhook back on, as the merchant does in the admin. */
+    activateWebhook(id) {
+      const h = hooks.find((x) => x.id === id);
+      h.status = 'active';
+      h.failures = 0;
     },
     deliveries: outbox.deliveries,
     redeliver: (id, times) => outbox.redeliver(id, times),

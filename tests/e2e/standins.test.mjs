@@ -316,6 +316,18 @@ describe('Shopify stand-in', () => {
     assert.ok(cancelled.cancelled_at);
   });
 
+  test('a custom line in an order names no variant and moves no stock', async () => {
+    await fresh();
+    const order = shop.placeOrder({ lines: [{ custom: true, title: 'Gift wrap', quantity: 1 }, { variantId: ids.variantId, quantity: 1 }] });
+    await shop.settled();
+    assert.deepEqual(order.line_items.map((li) => [li.variant_id, li.product_id]), [[null, null], [ids.variantId, ids.productId]]);
+    assert.equal(shop.level(ids.inventoryItemId, 1), 4);
+    shop.refundOrder(order.id, { lines: [{ lineItemId: order.line_items[0].id, restockType: 'return' }] });
+    shop.cancelOrder(order.id);
+    await shop.settled();
+    assert.equal(shop.level(ids.inventoryItemId, 1), 5);
+  });
+
   test('redelivery sends the same event again: same X-Shopify-Event-Id, Triggered-At and bytes, a new Webhook-Id per delivery', async () => {
     await fresh();
     shop.placeOrder({ lines: [{ variantId: ids.variantId, quantity: 1 }] });
@@ -430,6 +442,17 @@ describe('WooCommerce stand-in', () => {
     assert.deepEqual((await vars.json()).map((v) => v.sku), ['V0', 'V1']);
     assert.equal((await fetch(`${fresh.apiBase}/products?per_page=101`, { headers: { authorization: auth } })).status, 400);
     await fresh.close();
+  });
+
+  test('a SKU is unique: a PUT with another product\'s SKU is refused; duplicates made outside the API are listed as they are', async () => {
+    const a = woo.addProduct({ sku: 'DUP-A' });
+    const b = woo.addProduct({ sku: 'DUP-B' });
+    const r = await call('PUT', `/products/${b}`, { sku: 'DUP-A' });
+    assert.deepEqual([r.status, r.body.code], [400, 'product_invalid_sku']);
+    assert.equal(woo.product(b).sku, 'DUP-B');
+    const c = woo.addProduct({ sku: 'DUP-A' });
+    const listed = (await call('GET', '/products', undefined, { query: '?sku=DUP-A' })).body.map((p) => p.id);
+    assert.deepEqual(listed, [a, c]);
   });
 
   test('a JSON body sent without Content-Type: application/json sets nothing, as WordPress reads it as form fields', async () => {

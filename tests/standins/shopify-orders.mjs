@@ -29,13 +29,15 @@ export class OrderBook {
 
   /**
    * Places an order: `lines` of `{ sku | variantId, quantity, price? }`, stock taken at
-   * `locationId` (default: the first location stocking the item). `pos: true` marks an order
+   * `locationId` (default: the first location stocking the item). A line `{ custom: true,
+   * title, sku?, quantity }` is a custom item: no variant, no product, no stock moved. `pos: true` marks an order
    * taken at the location (its `location_id` is set). Sends orders/create, then one
    * inventory_levels/update per level the order moved.
    */
   place({ lines, locationId, pos = false, financialStatus = 'paid' }) {
     if (!Array.isArray(lines) || !lines.length) throw new Error('placeOrder needs lines');
     const resolved = lines.map((l) => {
+      if (l.custom) return { v: null, loc: null, quantity: l.quantity ?? 1, price: l.price ?? '10.00', title: l.title ?? 'Custom item', sku: l.sku ?? null };
       const v = l.variantId !== undefined ? this.store.variants.get(Number(l.variantId)) : this.store.variantBySku(l.sku);
       if (!v) throw new Error(`placeOrder: no variant for ${JSON.stringify(l)}`);
       const loc = locationId !== undefined ? Number(locationId) : this.#stockingLocation(v.inventoryItemId);
@@ -57,10 +59,13 @@ export class OrderBook {
       financial_status: financialStatus,
       fulfillment_status: null,
       source_name: pos ? 'pos' : 'web',
-      location_id: pos ? resolved[0].loc : null,
+      location_id: pos ? resolved.find((r) => r.v)?.loc ?? null : null,
       currency: 'EUR',
-      line_items: resolved.map(({ v, quantity, price }) => {
+      line_items: resolved.map(({ v, quantity, price, title, sku }) => {
         const lid = this.store.id();
+        if (!v) {
+          return { id: lid, admin_graphql_api_id: gid('LineItem', lid), variant_id: null, product_id: null, sku, quantity, fulfillable_quantity: quantity, fulfillment_status: null, title, name: title, price };
+        }
         return {
           id: lid,
           admin_graphql_api_id: gid('LineItem', lid),
@@ -83,6 +88,7 @@ export class OrderBook {
     const moved = new Set();
     for (const [i, li] of order.line_items.entries()) {
       const { v, loc } = resolved[i];
+      if (!v) continue;
       const level = this.store.level(v.inventoryItemId, loc);
       level.available -= li.quantity;
       level.committed += li.quantity;
@@ -103,6 +109,7 @@ export class OrderBook {
     const moved = new Set();
     for (const li of order.line_items) {
       const v = this.store.variants.get(li.variant_id);
+      if (!v) continue;
       const level = this.store.level(v.inventoryItemId, order._locations[li.id]);
       level.committed -= li.fulfillable_quantity;
       if (restock) level.available += li.fulfillable_quantity;
@@ -132,12 +139,14 @@ export class OrderBook {
       const loc = l.locationId !== undefined ? Number(l.locationId) : order._locations[li.id];
       const quantity = l.quantity ?? li.quantity;
       const v = this.store.variants.get(li.variant_id);
-      const level = this.store.level(v.inventoryItemId, loc);
-      if (restockType === 'cancel') {
+      const level = v ? this.store.level(v.inventoryItemId, loc) : null;
+      if (!level) {
+        // A custom item has no stock to put back.
+      } else if (restockType === 'cancel') {
         level.committed -= quantity;
         li.fulfillable_quantity -= quantity;
       }
-      if (restockType !== 'no_restock') {
+      if (level && restockType !== 'no_restock') {
         level.available += quantity;
         level.updatedAt = new Date();
         moved.add(`${v.inventoryItemId}:${loc}`);
@@ -146,7 +155,7 @@ export class OrderBook {
       return {
         id: rid,
         line_item_id: li.id,
-        location_id: restockType === 'no_restock' ? null : loc,
+        location_id: restockType === 'no_restock' || !level ? null : loc,
         quantity,
         restock_type: restockType,
         subtotal: (Number(li.price) * quantity).toFixed(2),

@@ -121,6 +121,10 @@ export async function start(options = {}) {
     if ('stock_quantity' in body && body.stock_quantity !== null && !Number.isInteger(Number(body.stock_quantity))) bad.stock_quantity = 'stock_quantity is not of type integer.';
     if ('manage_stock' in body && typeof body.manage_stock !== 'boolean') bad.manage_stock = 'manage_stock is not of type boolean.';
     if ('sku' in body && typeof body.sku !== 'string') bad.sku = 'sku is not of type string.';
+    // A SKU is unique across products and variations ("Invalid or duplicated SKU.").
+    if (typeof body.sku === 'string' && body.sku !== '' && [...products.values()].some((o) => o.id !== p.id && o.sku === body.sku)) {
+      return { error: { status: 400, code: 'product_invalid_sku', message: 'Invalid or duplicated SKU.' } };
+    }
     if ('stock_status' in body && !['instock', 'outofstock', 'onbackorder'].includes(body.stock_status)) bad.stock_status = 'stock_status is not one of instock, outofstock, and onbackorder.';
     if (Object.keys(bad).length) return { error: { status: 400, code: 'rest_invalid_param', message: `Invalid parameter(s): ${Object.keys(bad).join(', ')}`, params: bad } };
     const before = JSON.stringify(p);
@@ -175,7 +179,7 @@ export async function start(options = {}) {
   function moveStock(order, sign) {
     for (const li of order.line_items) {
       const p = products.get(li.variation_id || li.product_id);
-      if (!p.manage_stock) continue;
+      if (!p || !p.manage_stock) continue;
       p.stock_quantity += sign * li.quantity;
       settleStatus(p);
       if (p.parent_id) settleStatus(products.get(p.parent_id));
@@ -199,6 +203,11 @@ export async function start(options = {}) {
       date_modified: now(),
       total: '0.00',
       line_items: lines.map((l) => {
+        // A custom line names no product (product_id 0), as a line of a deleted product does.
+        if (l.custom) {
+          const quantity = l.quantity ?? 1;
+          return { id: newId(), name: l.title ?? 'Custom item', product_id: 0, variation_id: 0, quantity, sku: l.sku ?? '', price: 10, subtotal: (10 * quantity).toFixed(2), total: (10 * quantity).toFixed(2) };
+        }
         const p = l.variationId ? products.get(Number(l.variationId)) : l.productId ? products.get(Number(l.productId)) : [...products.values()].find((x) => x.sku === l.sku);
         if (!p) throw new Error(`placeOrder: no product for ${JSON.stringify(l)}`);
         const quantity = l.quantity ?? 1;
@@ -251,7 +260,7 @@ export async function start(options = {}) {
       li.refunded = (li.refunded || 0) + q;
       total += 10 * q;
       const p = products.get(li.variation_id || li.product_id);
-      if (restock && p.manage_stock) {
+      if (restock && p?.manage_stock) {
         p.stock_quantity += q;
         settleStatus(p);
         p.date_modified = now();

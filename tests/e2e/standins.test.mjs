@@ -257,7 +257,7 @@ describe('Shopify stand-in', () => {
     assert.equal(shop.level(ids.inventoryItemId, 1), 1);
   });
 
-  test('fault modes: 500 for N requests, hang, then healthy again', async () => {
+  test('fault modes: 500 for N requests, hang, THROTTLED, then healthy again', async () => {
     await fresh();
     shop.failNext(2);
     assert.equal((await gql('{ shop { name } }')).status, 500);
@@ -268,6 +268,10 @@ describe('Shopify stand-in', () => {
       fetch(`${shop.apiBase()}/graphql.json`, { method: 'POST', headers: { 'x-shopify-access-token': shop.token }, body: '{"query":"{ shop { name } }"}', signal: AbortSignal.timeout(300) }),
       /abort|timeout/i,
     );
+    shop.throttleNext(1);
+    const t = await gql(SET, { input: input(1, 5), key: key() });
+    assert.deepEqual([t.status, t.body.errors[0].extensions.code], [200, 'THROTTLED']);
+    assert.equal(shop.level(ids.inventoryItemId, 1), 5);
     shop.failFor(60_000);
     assert.equal((await gql('{ shop { name } }')).status, 500);
     shop.heal();

@@ -152,7 +152,7 @@ export class Inventory {
    * refused, so a stale compare changes no level. Returns `{ userErrors, changes }` where each
    * change is `{ item, loc, name, delta, after }`.
    */
-  setQuantities(input, version) {
+  setQuantities(input) {
     const errors = [];
     const err = (code, field, message) => errors.push({ code, field, message });
     if (input.name !== 'available' && input.name !== 'on_hand') {

@@ -226,7 +226,7 @@ export async function start(options = {}) {
       },
     };
   }
-  const nodeOrNull = (fn, type) => ({ id }) => fn(gidNumber(id, type));
+  const byGid = (fn, type) => ({ id }) => fn(gidNumber(id, type));
 
   // ---- the mutation -------------------------------------------------------------------------
   function setQuantities(args, ctx) {
@@ -329,11 +329,11 @@ export async function start(options = {}) {
     const source = op.type === 'mutation'
       ? { inventorySetQuantities: (args, c) => setQuantities(args, c) }
       : {
-          inventoryItem: nodeOrNull(itemObj, 'InventoryItem'),
+          inventoryItem: byGid(itemObj, 'InventoryItem'),
           inventoryLevel: ({ id }) => levelObj(Number(/inventory_item_id=(\d+)/.exec(id)?.[1]), gidNumber(id, 'InventoryLevel')),
-          productVariant: nodeOrNull(variantObj, 'ProductVariant'),
+          productVariant: byGid(variantObj, 'ProductVariant'),
           productVariants: variantsConnection,
-          location: nodeOrNull(locationObj, 'Location'),
+          location: byGid(locationObj, 'Location'),
           shop: { id: gid('Shop', 1), name: shopDomain.split('.')[0], myshopifyDomain: shopDomain },
         };
     let result;
@@ -388,9 +388,12 @@ export async function start(options = {}) {
       return sendJson(res, 401, { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' });
     }
     if (req.method !== 'POST') return sendJson(res, 405, { errors: 'Method Not Allowed' });
+    // The throttle mode answers THROTTLED whatever the bucket holds; like Shopify, it names no
+    // Retry-After (the wait follows from throttleStatus).
     if (fault?.kind === 'throttle') {
-      const r = throttled(0);
-      return sendJson(res, r.status, r.body, { 'retry-after': String(fault.retryAfter) });
+      refill();
+      const r = throttled(null);
+      return sendJson(res, r.status, r.body);
     }
     const r = await graphql(m[1], body, req.headers);
     const lost = body.includes('inventorySetQuantities') && r.body.data ? faults.takeAfterApply() : null;

@@ -90,10 +90,12 @@ const SCHEMA = {
 };
 
 // docs: shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits: a leaky bucket per app and
-// store; the Standard plan restores 100 points a second. The bucket size is not in the stored
-// pages; 1000 is what Shopify's own throttled-response example shows (maximumAvailable 1000.0).
+// store; the Standard plan restores 100 points a second. help.shopify.com/en/api/graphql-admin-
+// api/call-limit: "An app is given a bucket of 1000 cost points"; "the app's bucket must have
+// enough room for the requested cost ... then ... is refunded the difference between the
+// requested cost and the actual cost"; "A single query to the API cannot exceed a cost of 1000
+// ... enforced before query execution begins".
 const DEFAULT_BUCKET = { maximumAvailable: 1000, restoreRate: 100 };
-// The single-query ceiling Shopify applies before the bucket (MAX_COST_EXCEEDED).
 const SINGLE_QUERY_MAX = 1000;
 
 const stamp = (d = new Date()) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');

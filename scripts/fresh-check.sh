@@ -99,6 +99,24 @@ stop_dev() {
 }
 trap 'stop_dev; summary' EXIT
 
+# make test in the clone, timed; stops the check when it fails or leaves processes behind.
+run_make_test() {
+  local n=$1 label=$2 log="$LOGS/make-test-$1.log" t
+  t=$(clock)
+  say "make test (run $n; log: $log)"
+  if ! (cd "$CLONE" && fresh make test) >"$log" 2>&1; then
+    record "$label" $(($(clock) - t))
+    tail -40 "$log" >&2
+    fail "$label"
+  fi
+  record "$label" $(($(clock) - t))
+  grep -E '^==== |^# (tests|pass|fail) ' "$log" | sed 's/^/  /' || true
+  local left
+  left="$(leftovers)"
+  [ -z "$left" ] || fail "processes left behind by make test:
+$left"
+}
+
 # 0. The clone.
 t=$(clock)
 git clone --quiet "$(git -C "$SRC" rev-parse --path-format=absolute --git-common-dir)" "$CLONE" >"$LOGS/clone.log" 2>&1 || fail "git clone (see $LOGS/clone.log)"
@@ -106,19 +124,8 @@ git -C "$CLONE" checkout --quiet --detach "$REV" || fail "git checkout $REV"
 record "git clone" $(($(clock) - t))
 
 # 1. make test, the first time: installs everything it needs.
-t=$(clock)
-say "make test (first run; log: $LOGS/make-test-1.log)"
-if ! (cd "$CLONE" && fresh make test) >"$LOGS/make-test-1.log" 2>&1; then
-  record "make test (first, with installs)" $(($(clock) - t))
-  tail -40 "$LOGS/make-test-1.log" >&2
-  fail "the first make test"
-fi
-record "make test (first, with installs)" $(($(clock) - t))
+run_make_test 1 "make test (first, with installs)"
 grep '^bootstrap: installing' "$LOGS/make-test-1.log" | sed 's/^/  /' || true
-grep -E '^==== |^# (tests|pass|fail) ' "$LOGS/make-test-1.log" | sed 's/^/  /' || true
-left="$(leftovers)"
-[ -z "$left" ] || fail "processes left behind by make test:
-$left"
 
 # 2. make dev: up, answering, then stopped with nothing left behind.
 PORT="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
@@ -148,21 +155,10 @@ answers /v1/health && fail "something still answers on $URL after make dev stopp
 record "make dev stopped, nothing left" $(($(clock) - t))
 
 # 3. make test again: passes, installs nothing.
-t=$(clock)
-say "make test (second run; log: $LOGS/make-test-2.log)"
-if ! (cd "$CLONE" && fresh make test) >"$LOGS/make-test-2.log" 2>&1; then
-  record "make test (second)" $(($(clock) - t))
-  tail -40 "$LOGS/make-test-2.log" >&2
-  fail "the second make test"
-fi
-record "make test (second)" $(($(clock) - t))
-grep -E '^==== ' "$LOGS/make-test-2.log" | sed 's/^/  /' || true
+run_make_test 2 "make test (second)"
 if grep '^bootstrap: installing' "$LOGS/make-test-2.log" >&2; then
   fail "the second make test installed something again"
 fi
-left="$(leftovers)"
-[ -z "$left" ] || fail "processes left behind by make test:
-$left"
 
 say "passed: a fresh clone tests, serves and tests again without reinstalling"
 rm -rf "$WORK"

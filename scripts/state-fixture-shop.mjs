@@ -11,7 +11,7 @@
 //
 // Settings (tokens and webhook secrets) are the test harness's DEFAULT_VARS.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DEFAULT_VARS, hmacBase64, signLastunit } from '../tests/harness.mjs';
+import { DEFAULT_VARS, hmacBase64, requestJson, signLastunit } from '../tests/harness.mjs';
 
 export const SKUS = ['tee-m', 'mug', 'scarf'];
 export const CHANNELS = ['store', 'web', 'marketplace'];
@@ -21,20 +21,7 @@ export const HOLD_TTL_S = 120;
 
 const [cmd, url, shopFile, outFile] = process.argv.slice(2);
 
-async function call(method, path, body, headers = {}) {
-  const init = { method, headers: { ...headers } };
-  if (body !== undefined) {
-    init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    init.headers['content-type'] = 'application/json';
-  }
-  const r = await fetch(url + path, init);
-  const text = await r.text();
-  let parsed = text;
-  try {
-    parsed = text ? JSON.parse(text) : null;
-  } catch {}
-  return { status: r.status, body: parsed };
-}
+const call = (method, path, body, headers = {}) => requestJson(url + path, method, body, headers);
 
 const bearer = (token) => ({ authorization: `Bearer ${token}` });
 const admin = (m, p, b) => call(m, p, b, bearer(DEFAULT_VARS.ADMIN_TOKEN));

@@ -68,6 +68,23 @@ export async function waitForHealth(url, { timeoutMs, alive, log }) {
 }
 
 /** A free TCP port on 127.0.0.1. */
+/** `fetch` with a JSON body (if any); the answer as `{status, headers, body}`, the body parsed
+ * when it is JSON and left as text otherwise. */
+export async function requestJson(address, method, body, headers = {}) {
+  const init = { method, headers: { ...headers } };
+  if (body !== undefined) {
+    init.body = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
+    if (!init.headers['content-type']) init.headers['content-type'] = 'application/json';
+  }
+  const r = await fetch(address, init);
+  const text = await r.text();
+  let parsed = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {}
+  return { status: r.status, headers: r.headers, body: parsed };
+}
+
 export function freePort() {
   return new Promise((res, rej) => {
     const s = createServer();
@@ -225,20 +242,7 @@ export async function startEdge({ vars = {}, port, stateDir, quiet = !process.en
     /** fetch against the edge: `edge.fetch('/v1/availability/A')`. */
     fetch: (path, init) => fetch(url + path, init),
     /** Request with a JSON body (if any), answer as `{status, headers, body}` (body parsed when JSON). */
-    async json(method, path, body, headers = {}) {
-      const init = { method, headers: { ...headers } };
-      if (body !== undefined) {
-        init.body = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
-        if (!init.headers['content-type']) init.headers['content-type'] = 'application/json';
-      }
-      const r = await fetch(url + path, init);
-      const text = await r.text();
-      let parsed = text;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {}
-      return { status: r.status, headers: r.headers, body: parsed };
-    },
+    json: (method, path, body, headers = {}) => requestJson(url + path, method, body, headers),
     /** Admin call with the admin token: `edge.admin('PUT', '/admin/skus/A', {...})`. */
     admin: (method, path, body) => edge.json(method, path, body, { authorization: `Bearer ${allVars.ADMIN_TOKEN}` }),
     /** Storefront call from a shopper of its own (a fresh `CF-Connecting-IP` each call, as from

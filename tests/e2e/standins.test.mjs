@@ -320,6 +320,21 @@ describe('Shopify stand-in', () => {
     assert.ok(cancelled.cancelled_at);
   });
 
+  test('a cancellation with refund sends refunds/create (cancel lines) and orders/cancelled, and restocks once', async () => {
+    await fresh();
+    const order = shop.placeOrder({ lines: [{ variantId: ids.variantId, quantity: 2 }] });
+    await shop.settled();
+    hooks.clear();
+    shop.cancelOrder(order.id, { restock: true, refund: true });
+    await shop.settled();
+    assert.equal(shop.level(ids.inventoryItemId, 1), 5);
+    const topics = hooks.topics('x-shopify-topic');
+    assert.deepEqual(topics.filter((t) => t !== 'inventory_levels/update'), ['refunds/create', 'orders/cancelled']);
+    const refund = JSON.parse(hooks.got[topics.indexOf('refunds/create')].body);
+    assert.deepEqual(refund.refund_line_items.map((r) => [r.quantity, r.restock_type]), [[2, 'cancel']]);
+    assert.throws(() => shop.cancelOrder(order.id), /already cancelled/);
+  });
+
   test('a custom line in an order names no variant and moves no stock', async () => {
     await fresh();
     const order = shop.placeOrder({ lines: [{ custom: true, title: 'Gift wrap', quantity: 1 }, { variantId: ids.variantId, quantity: 1 }] });

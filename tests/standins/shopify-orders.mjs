@@ -100,16 +100,28 @@ export class OrderBook {
     return publicOrder(order);
   }
 
-  /** Cancels an order (orders/cancelled); with `restock` its units go back to available. */
-  cancel(orderId, { restock = true, reason = 'customer' } = {}) {
+  /**
+   * Cancels an order (orders/cancelled); with `restock` its units go back to available. With
+   * `refund` the cancellation also refunds the order, as orderCancel(refund: true) does
+   * (shopify.dev/docs/api/admin-graphql/2024-04/mutations/ordercancel), which sends
+   * refunds/create with each unfulfilled line as restock_type `cancel` (or `no_restock`): the
+   * same units then arrive twice, once per topic, and move once.
+   */
+  cancel(orderId, { restock = true, refund = false, reason = 'customer' } = {}) {
     const order = this.#order(orderId);
+    if (order.cancelled_at) throw new Error(`order ${orderId} is already cancelled`);
+    if (refund) {
+      const lines = order.line_items.filter((li) => li.fulfillable_quantity > 0)
+        .map((li) => ({ lineItemId: li.id, quantity: li.fulfillable_quantity, restockType: restock ? 'cancel' : 'no_restock' }));
+      this.refund(orderId, { lines, note: 'Order cancelled' });
+    }
     order.cancelled_at = now();
     order.updated_at = order.cancelled_at;
     order.cancel_reason = reason;
     const moved = new Set();
     for (const li of order.line_items) {
       const v = this.store.variants.get(li.variant_id);
-      if (!v) continue;
+      if (!v || li.fulfillable_quantity === 0) continue;
       const level = this.store.level(v.inventoryItemId, order._locations[li.id]);
       level.committed -= li.fulfillable_quantity;
       if (restock) level.available += li.fulfillable_quantity;
@@ -140,9 +152,8 @@ export class OrderBook {
       const quantity = l.quantity ?? li.quantity;
       const v = this.store.variants.get(li.variant_id);
       const level = v ? this.store.level(v.inventoryItemId, loc) : null;
-      if (!level) {
-        // A custom item has no stock to put back.
-      } else if (restockType === 'cancel') {
+      // A custom item (no level) has no stock to put back.
+      if (level && restockType === 'cancel') {
         level.committed -= quantity;
         li.fulfillable_quantity -= quantity;
       }

@@ -1,0 +1,147 @@
+//! The SKU object's alarm: it expires holds on time, prunes what is past keeping, recalibrates
+//! the buffer hourly, and does all the network work (the summary to the catalog, subscriber
+//! pushes), so nothing that waits on the network runs inside a sale.
+
+use futures_util::future::join_all;
+use serde_json::{json, Value};
+use worker::{Method, Result};
+
+use lastunit::time::HOUR;
+use lastunit::{Timestamp, Topology};
+
+use super::{Blocked, Loaded, SkuObject};
+use crate::internal::{self, call_json, catalog_stub};
+use crate::push::{self, with_timeout, Subscriber, NETWORK_TIMEOUT_MS};
+
+/// Alarm delay after a change, so bursts share one summary push.
+const SETTLE_MS: i64 = 200;
+
+impl SkuObject {
+    pub(super) async fn run_alarm(&self) -> Result<()> {
+        let now = internal::now();
+        let recalibrate_due = now.millis() - self.push.borrow().recalibrated_at >= HOUR;
+        match self
+            .change(now, |s| {
+                if recalibrate_due {
+                    s.recalibrate(now);
+                }
+            })
+            .await
+        {
+            Ok(()) => {}
+            // Nothing to expire, push or prune for a SKU that is not there or does not read.
+            Err(Blocked::Absent | Blocked::Unreadable(_)) => return Ok(()),
+            Err(Blocked::Storage(e)) => return Err(e),
+        }
+        if recalibrate_due {
+            self.push.borrow_mut().recalibrated_at = now.millis();
+        }
+        self.prune(now)?;
+
+        // Holds must expire on time even if the network work below is slow: wake up for the
+        // next expiry whatever happens to it.
+        self.state.storage().set_alarm(at_time(self.next_wake(now, false))).await?;
+
+        let retry_soon = match with_timeout(self.push_summary(), NETWORK_TIMEOUT_MS).await {
+            Some(Ok(())) => false,
+            Some(Err(e)) => {
+                worker::console_error!("summary push failed: {e}");
+                true
+            }
+            None => {
+                worker::console_error!("summary push timed out");
+                true
+            }
+        };
+        self.deliver(now).await;
+        self.save_push()?;
+        self.state.storage().set_alarm(at_time(self.next_wake(now, retry_soon))).await?;
+        Ok(())
+    }
+
+    /// After a change: make sure the alarm runs soon (summary, pushes, next expiry).
+    pub(super) async fn soon(&self, now: Timestamp) -> Result<()> {
+        let at = now.millis() + SETTLE_MS;
+        let storage = self.state.storage();
+        match storage.get_alarm().await? {
+            Some(t) if t <= at => Ok(()),
+            _ => storage.set_alarm(at_time(at)).await,
+        }
+    }
+
+    /// The next moment the alarm has work: a hold expiring, a push to retry, the hourly
+    /// recalibration, or (soon) a change not yet sent to the catalog.
+    fn next_wake(&self, now: Timestamp, retry_soon: bool) -> i64 {
+        let p = self.push.borrow();
+        let mut next = p.recalibrated_at + HOUR;
+        if let Loaded::Ready(sku) = &*self.sku.borrow() {
+            if let Some(t) = sku.next_expiry() {
+                next = next.min(t.millis());
+            }
+            if p.summary_version != Some(sku.version()) {
+                next = next.min(internal::now().millis() + SETTLE_MS);
+            }
+        }
+        for t in p.retry_at.values() {
+            next = next.min(*t);
+        }
+        if retry_soon {
+            next = next.min(now.millis() + 5_000);
+        }
+        next.max(internal::now().millis() + 50)
+    }
+
+    async fn push_summary(&self) -> Result<()> {
+        let (version, summary) = {
+            let Loaded::Ready(sku) = &*self.sku.borrow() else { return Ok(()) };
+            if self.push.borrow().summary_version == Some(sku.version()) {
+                return Ok(());
+            }
+            (sku.version(), sku.summary())
+        };
+        let catalog = catalog_stub(&self.env)?;
+        let (status, answer): (u16, Value) = call_json(&catalog, Method::Post, "/summary", Some(&summary)).await?;
+        if status != 200 {
+            return Err(worker::Error::RustError(format!("catalog answered {status}: {answer}")));
+        }
+        if answer.get("known") == Some(&json!(false)) {
+            return Err(worker::Error::RustError(format!("the catalog does not list `{}` yet", summary.sku)));
+        }
+        let subscribers: Vec<Subscriber> =
+            serde_json::from_value(answer.get("subscribers").cloned().unwrap_or(json!([]))).unwrap_or_default();
+        {
+            let mut p = self.push.borrow_mut();
+            p.summary_version = Some(version);
+            p.subscribers = subscribers;
+        }
+        // The catalog's layout, in case a fan-out has not reached this SKU yet.
+        if let Some(topology) = answer.get("topology").and_then(|t| serde_json::from_value::<Topology>(t.clone()).ok())
+        {
+            let now = internal::now();
+            match self.change(now, |s| s.set_topology(topology, now)).await {
+                Ok(()) | Err(Blocked::Absent | Blocked::Unreadable(_)) => {}
+                Err(Blocked::Storage(e)) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends each subscriber its channel's availability when it differs from what it last
+    /// received; a failure is retried with exponential backoff, always with the newest value.
+    async fn deliver(&self, now: Timestamp) {
+        let due = {
+            let Loaded::Ready(sku) = &*self.sku.borrow() else { return };
+            self.push.borrow_mut().due(now, |channel| sku.availability(channel).ok())
+        };
+        let outcomes = join_all(due.iter().map(|d| push::post_signed(&d.subscriber, &d.body, now))).await;
+        let mut p = self.push.borrow_mut();
+        for (d, ok) in due.into_iter().zip(outcomes) {
+            p.record(d, ok, now);
+        }
+    }
+}
+
+/// An absolute alarm time (a bare number would be an offset from now).
+pub(super) fn at_time(ms: i64) -> worker::ScheduledTime {
+    worker::ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)))
+}

@@ -1,0 +1,197 @@
+//! The SKU object's SQLite: its schema, reading the stored SKU back (through the engine's
+//! migrations), and writing one change set in one `transactionSync`.
+
+use serde::Deserialize;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use worker::worker_sys::DurableObjectStorage;
+use worker::{Env, Result, SqlStorage, SqlStorageValue};
+
+use lastunit::stored::{read_hold, StoredSku};
+use lastunit::{ChangeSet, SeenKey, Sku, Timestamp};
+
+use super::{Loaded, SkuObject};
+use crate::internal;
+use crate::push::PushState;
+
+#[derive(Deserialize)]
+struct JsonRow {
+    json: String,
+}
+
+#[derive(Deserialize)]
+struct SeenRow {
+    key: String,
+    at: f64,
+}
+
+/// Creates the tables an object of a new SKU (or of an earlier release) lacks.
+pub(super) fn create_schema(sql: &SqlStorage) {
+    for ddl in [
+        "CREATE TABLE IF NOT EXISTS state(id INTEGER PRIMARY KEY, json TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS seen(key TEXT PRIMARY KEY, at INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS ledger(version INTEGER NOT NULL, location TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY(version, location))",
+        "CREATE TABLE IF NOT EXISTS answers(id TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, json TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS holds(id TEXT PRIMARY KEY, json TEXT NOT NULL, at INTEGER NOT NULL)",
+    ] {
+        sql.exec(ddl, None).expect("schema");
+    }
+}
+
+/// The push state as last saved, or a fresh one.
+pub(super) fn load_push(sql: &SqlStorage) -> PushState {
+    sql.exec("SELECT json FROM meta WHERE key = 'push'", None)
+        .and_then(|c| c.to_array::<JsonRow>())
+        .ok()
+        .and_then(|rows| rows.into_iter().next())
+        .and_then(|r| serde_json::from_str(&r.json).ok())
+        .unwrap_or_default()
+}
+
+/// One statement of a change set's transaction.
+enum Statement {
+    Exec(&'static str, Vec<SqlStorageValue>),
+    /// A failure injected by a test ([`Faults`]).
+    Fault(String),
+}
+
+/// Test-only storage faults. Honoured only when `LASTUNIT_TEST` is `1` and
+/// `LASTUNIT_TEST_FAULTS` is `ledger-row:<n>:<sku>`: every transaction storing a change of that
+/// SKU fails just before its n-th ledger row (1-based), so nothing of it is stored. Neither
+/// setting is in wrangler.toml or `.dev.vars.example`; only the tests pass them (docs/LIMITS.md).
+pub(super) struct Faults {
+    sku: String,
+    ledger_row: usize,
+}
+
+impl Faults {
+    pub(super) fn from_env(env: &Env) -> Option<Faults> {
+        if internal::setting(env, "LASTUNIT_TEST") != "1" {
+            return None;
+        }
+        let spec = internal::setting(env, "LASTUNIT_TEST_FAULTS");
+        let mut parts = spec.splitn(3, ':');
+        let (Some("ledger-row"), Some(n), Some(sku)) = (parts.next(), parts.next(), parts.next()) else { return None };
+        let ledger_row = n.parse().ok()?;
+        worker::console_warn!("test faults on: storing `{sku}` fails at ledger row {ledger_row}");
+        Some(Faults { sku: sku.to_string(), ledger_row })
+    }
+}
+
+impl SkuObject {
+    /// Writes a change set in one `transactionSync`: every row or none.
+    pub(super) fn store(&self, sku: &str, changes: &ChangeSet) -> Result<()> {
+        let mut statements = Vec::new();
+        if let Some(snapshot) = &changes.snapshot {
+            statements.push(Statement::Exec(
+                "INSERT OR REPLACE INTO state(id, json) VALUES (1, ?)",
+                vec![snapshot.to_json().into()],
+            ));
+        }
+        for h in &changes.holds {
+            // `at` is when a row may be pruned from: an active hold's expiry, a settled one's settling.
+            let at = if h.is_active() { h.expires_at } else { h.settled_at };
+            statements.push(Statement::Exec(
+                "INSERT OR REPLACE INTO holds(id, json, at) VALUES (?, ?, ?)",
+                vec![h.id.clone().into(), lastunit::stored::hold_json(h).into(), at.millis().into()],
+            ));
+        }
+        for (i, entry) in changes.ledger.iter().enumerate() {
+            if self.faults.as_ref().is_some_and(|f| f.sku == sku && f.ledger_row == i + 1) {
+                statements.push(Statement::Fault(format!("test fault: ledger row {} of `{sku}`", i + 1)));
+            }
+            let text = serde_json::to_string(entry).map_err(|e| worker::Error::RustError(e.to_string()))?;
+            // A row left by a release that did not write atomically may hold this version:
+            // the entry that now has it replaces it.
+            statements.push(Statement::Exec(
+                "INSERT OR REPLACE INTO ledger(version, location, json) VALUES (?, ?, ?)",
+                vec![(entry.version as i64).into(), entry.location.clone().into(), text.into()],
+            ));
+        }
+        for k in &changes.seen {
+            statements.push(Statement::Exec(
+                "INSERT OR REPLACE INTO seen(key, at) VALUES (?, ?)",
+                vec![k.key.clone().into(), k.at.millis().into()],
+            ));
+        }
+        transaction_sync(&self.storage, &self.sql, statements)
+    }
+
+    pub(super) fn save_push(&self) -> Result<()> {
+        let text = serde_json::to_string(&*self.push.borrow()).map_err(|e| worker::Error::RustError(e.to_string()))?;
+        self.sql.exec("INSERT OR REPLACE INTO meta(key, json) VALUES ('push', ?)", vec![text.into()])?;
+        Ok(())
+    }
+
+    /// Forgets remembered event ids past retention (the engine forgets them in memory too), and
+    /// settled holds and old answers once nobody can ask about them.
+    pub(super) fn prune(&self, now: Timestamp) -> Result<()> {
+        self.sql.exec("DELETE FROM seen WHERE at < ?", vec![(now.millis() - lastunit::dedupe::RETENTION_MS).into()])?;
+        self.sql
+            .exec("DELETE FROM answers WHERE at < ?", vec![(now.millis() - lastunit::sku::SETTLED_KEPT_MS).into()])?;
+        self.sql
+            .exec("DELETE FROM holds WHERE at < ?", vec![(now.millis() - lastunit::sku::SETTLED_KEPT_MS).into()])?;
+        Ok(())
+    }
+
+    /// The newest ledger entries (at most `limit`), and how many there are in all.
+    pub(super) fn ledger_tail(&self, limit: u32) -> Result<(Vec<serde_json::Value>, serde_json::Value)> {
+        let rows: Vec<JsonRow> = self
+            .sql
+            .exec("SELECT json FROM ledger ORDER BY version DESC, location LIMIT ?", vec![i64::from(limit).into()])?
+            .to_array()?;
+        let ledger = rows.iter().filter_map(|r| serde_json::from_str(&r.json).ok()).collect();
+        let total: Vec<serde_json::Value> = self.sql.exec("SELECT COUNT(*) AS n FROM ledger", None)?.to_array()?;
+        let count = total.first().and_then(|v| v.get("n")).cloned().unwrap_or(serde_json::json!(0));
+        Ok((ledger, count))
+    }
+}
+
+/// The SKU as stored: its snapshot (any format, migrated by the engine), its hold rows and its
+/// applied event keys. Anything that does not read makes the whole SKU unreadable: a SKU with a
+/// hold or a key missing would sell units it holds or apply an event twice.
+pub(super) fn load(sql: &SqlStorage) -> Loaded {
+    match read_stored(sql) {
+        Ok(None) => Loaded::Absent,
+        Ok(Some(sku)) => Loaded::Ready(sku),
+        Err(e) => {
+            worker::console_error!("stored SKU unreadable: {e}");
+            Loaded::Unreadable(e)
+        }
+    }
+}
+
+fn read_stored(sql: &SqlStorage) -> std::result::Result<Option<Sku>, lastunit::Error> {
+    let storage = |e: worker::Error| lastunit::Error::StateUnreadable(format!("storage: {e}"));
+    let rows: Vec<JsonRow> =
+        sql.exec("SELECT json FROM state WHERE id = 1", None).and_then(|c| c.to_array()).map_err(storage)?;
+    let Some(row) = rows.into_iter().next() else { return Ok(None) };
+    let stored = StoredSku::read(&row.json)?;
+    let holds: Vec<JsonRow> = sql.exec("SELECT json FROM holds", None).and_then(|c| c.to_array()).map_err(storage)?;
+    let holds = holds.iter().map(|r| read_hold(&r.json)).collect::<std::result::Result<Vec<_>, _>>()?;
+    let seen: Vec<SeenRow> = sql.exec("SELECT key, at FROM seen", None).and_then(|c| c.to_array()).map_err(storage)?;
+    let seen = seen.into_iter().map(|r| SeenKey { key: r.key, at: Timestamp(r.at as i64) }).collect();
+    Ok(Some(Sku::restore(stored, holds, seen)))
+}
+
+/// Runs `statements` in one `ctx.storage.transactionSync`: SQLite commits all of them, or rolls
+/// all of them back when one throws. workers-rs 0.8.7 wraps only the asynchronous
+/// `transaction`, so the storage object's method is called directly.
+fn transaction_sync(storage: &DurableObjectStorage, sql: &SqlStorage, statements: Vec<Statement>) -> Result<()> {
+    let sql = sql.clone();
+    let body = Closure::once(move || -> std::result::Result<JsValue, JsValue> {
+        for statement in statements {
+            match statement {
+                Statement::Exec(query, bindings) => {
+                    sql.exec(query, bindings).map_err(|e| JsValue::from_str(&e.to_string()))?;
+                }
+                Statement::Fault(why) => return Err(js_sys::Error::new(&why).into()),
+            }
+        }
+        Ok(JsValue::UNDEFINED)
+    });
+    let run: js_sys::Function = js_sys::Reflect::get(storage, &JsValue::from_str("transactionSync"))?.dyn_into()?;
+    run.call1(storage, body.as_ref().unchecked_ref())?;
+    Ok(())
+}

@@ -9,6 +9,7 @@ import { createHmac } from 'node:crypto';
 import * as shopify from '../standins/shopify.mjs';
 import * as woocommerce from '../standins/woocommerce.mjs';
 import * as square from '../standins/square.mjs';
+import { eventually } from '../harness.mjs';
 
 /** A webhook receiver: keeps every POST (headers and raw body) and answers 200 (500 while
  * `failNext(n)` lasts). */
@@ -252,7 +253,6 @@ describe('Shopify stand-in', () => {
     assert.equal(t.body.extensions.cost.throttleStatus.currentlyAvailable, 0);
     assert.equal(shop.level(ids.inventoryItemId, 1), 4);
     shop.setBucket({ restoreRate: 1000 });
-    const { eventually } = await import('../harness.mjs');
     await eventually(async () => assert.deepEqual((await gql(SET, { input: input(1, 4), key: key() })).body.data.inventorySetQuantities.userErrors, []), { what: 'the bucket to refill' });
     assert.equal(shop.level(ids.inventoryItemId, 1), 1);
   });
@@ -361,6 +361,18 @@ describe('Shopify stand-in', () => {
     assert.equal(new Set(copies.map((c) => c.headers['x-shopify-webhook-id'])).size, 4);
     assert.ok(copies.every((c) => c.headers['x-shopify-hmac-sha256'] === hmac(SECRET, c.body)));
     assert.equal(shop.level(ids.inventoryItemId, 1), 4, 'redelivery moves no stock');
+  });
+
+  test('a subscription to some topics gets only those', async () => {
+    const only = await startReceiver();
+    const picky = await shopify.start({ webhook: { url: only.url, secret: SECRET, topics: ['orders/create'] } });
+    picky.addLocation({ id: 1 });
+    const v = picky.addVariant({ sku: 'T', levels: { 1: 3 } });
+    picky.placeOrder({ lines: [{ variantId: v.variantId }] });
+    await picky.settled();
+    assert.deepEqual(only.topics('x-shopify-topic'), ['orders/create']);
+    await picky.close();
+    await only.close();
   });
 
   test('with webhookRetry, a delivery the receiver refuses is sent again until it is taken', async () => {

@@ -134,7 +134,7 @@ export async function start(options = {}) {
   // and the same X-Shopify-Event-Id, which "the same value across more than one webhook
   // indicates a duplicate" (shopify.dev/docs/apps/build/webhooks/ignore-duplicates).
   function emit(topic, payload) {
-    if (!webhook) return null;
+    if (!webhook || (webhook.topics && !webhook.topics.includes(topic))) return null;
     const body = JSON.stringify(payload);
     const eventId = randomUUID();
     const headers = {
@@ -451,6 +451,7 @@ export async function start(options = {}) {
     },
     bucket: () => (refill(), throttleStatus()),
     // webhooks
+    /** Subscribes `url` (signed with `secret`) to `topics` (default: every topic it sends). */
     configureWebhooks(w) {
       webhook = { apiVersion: '2026-01', ...w };
     },

@@ -157,15 +157,20 @@ describe('Shopify stand-in', () => {
     assert.equal(shop.level(ids.inventoryItemId, 1), 4, 'the retry was answered from the first result');
   });
 
-  test('inline literals and aliases are read like variables', async () => {
+  test('inline literals and aliases are read like variables; each aliased mutation has its own key', async () => {
     await fresh();
-    const r = await gql(`mutation {
-      one: inventorySetQuantities(input: { name: "available", reason: "correction", referenceDocumentUri: "lastunit://x",
-        quantities: [{ inventoryItemId: "${itemGid()}", locationId: "${LOC}", quantity: 1, changeFromQuantity: 5 }] })
-        @idempotent(key: "inline-${key()}") { userErrors { code } }
-    }`);
-    assert.deepEqual(r.body.data, { one: { userErrors: [] } });
-    assert.equal(shop.level(ids.inventoryItemId, 1), 1);
+    const other = shop.addVariant({ sku: `AL-${keys}`, levels: { 1: 9 } });
+    const set = (alias, item, quantity, from, k) => `${alias}: inventorySetQuantities(input: { name: "available", reason: "correction", referenceDocumentUri: "lastunit://x",
+        quantities: [{ inventoryItemId: "gid://shopify/InventoryItem/${item}", locationId: "${LOC}", quantity: ${quantity}, changeFromQuantity: ${from} }] })
+        @idempotent(key: "${k}") { userErrors { code } }`;
+    const k1 = `inline-${key()}`;
+    const k2 = `inline-${key()}`;
+    const doc = `mutation { ${set('one', ids.inventoryItemId, 1, 5, k1)} ${set('two', other.inventoryItemId, 2, 9, k2)} }`;
+    const r = await gql(doc);
+    assert.deepEqual(r.body.data, { one: { userErrors: [] }, two: { userErrors: [] } });
+    assert.deepEqual([shop.level(ids.inventoryItemId, 1), shop.level(other.inventoryItemId, 1)], [1, 2]);
+    await gql(doc);
+    assert.deepEqual(shop.writes.slice(-2).map((w) => [w.idempotencyKey, w.outcome]), [[k1, 'replayed'], [k2, 'replayed']]);
   });
 
   test('API versions: 2025-10 has no changeFromQuantity; 2026-01 falls back to compareQuantity; 2026-04 requires both changeFromQuantity and @idempotent', async () => {

@@ -477,6 +477,8 @@ describe('WooCommerce stand-in', () => {
     assert.deepEqual([vars.headers.get('x-wp-total'), vars.headers.get('x-wp-totalpages')], ['3', '2']);
     assert.deepEqual((await vars.json()).map((v) => v.sku), ['V0', 'V1']);
     assert.equal((await fetch(`${fresh.apiBase}/products?per_page=101`, { headers: { authorization: auth } })).status, 400);
+    const some = await fetch(`${fresh.apiBase}/products?include=${parent}`, { headers: { authorization: auth } });
+    assert.deepEqual((await some.json()).map((p) => p.sku), ['PARENT']);
     await fresh.close();
   });
 
@@ -729,6 +731,9 @@ describe('Square stand-in', () => {
     const second = await call('POST', '/v2/inventory/counts/batch-retrieve', { catalog_object_ids: [v], limit: 1, cursor: first.body.cursor });
     assert.deepEqual([...first.body.counts, ...second.body.counts].map((c) => c.location_id).sort(), ['L1', 'L2']);
     assert.equal(second.body.cursor, undefined);
+    const single = await call('GET', `/v2/inventory/${v}?location_ids=L1`);
+    assert.deepEqual(single.body.counts.map((c) => [c.location_id, c.quantity]), [['L1', '4']]);
+    assert.deepEqual((await call('GET', '/v2/locations')).body.locations.map((l) => l.id), ['L1', 'L2']);
   });
 
   test('catalog: list ITEM_VARIATION and search page by cursor, each variation with its sku', async () => {

@@ -301,6 +301,15 @@ export async function start(options = {}) {
     const route = `${req.method} ${url.pathname}`;
     if (route === 'POST /v2/inventory/changes/batch-create') return batchCreate(res, body);
     if (route === 'POST /v2/inventory/counts/batch-retrieve') return batchRetrieve(res, body);
+    // RetrieveInventoryCount: GET /v2/inventory/{catalog_object_id}?location_ids=A,B
+    let m;
+    if (req.method === 'GET' && (m = /^\/v2\/inventory\/([^/]+)$/.exec(url.pathname)) && !['changes', 'counts'].includes(m[1])) {
+      const locs = queryOf(req).get('location_ids');
+      return batchRetrieve(res, { catalog_object_ids: [decodeURIComponent(m[1])], ...(locs ? { location_ids: locs.split(',') } : {}), cursor: queryOf(req).get('cursor') ?? undefined });
+    }
+    if (route === 'GET /v2/locations') {
+      return sendJson(res, 200, { locations: [...locations].sort().map((id) => ({ id, name: id, merchant_id: merchantId, status: 'ACTIVE' })) });
+    }
     if (route === 'GET /v2/catalog/list') {
       const types = queryOf(req).get('types');
       return listPage(res, objectsOfTypes(types ? types.split(',').map((t) => t.trim().toUpperCase()) : null), queryOf(req).get('cursor'), pageSize);

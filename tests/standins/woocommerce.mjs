@@ -293,7 +293,8 @@ export async function start(options = {}) {
     if (!Number.isInteger(perPage) || perPage < 1 || perPage > 100) return wcError(res, 400, 'rest_invalid_param', 'Invalid parameter(s): per_page', { params: { per_page: 'per_page must be between 1 (inclusive) and 100 (inclusive)' } });
     if (!Number.isInteger(pageNo) || pageNo < 1) return wcError(res, 400, 'rest_invalid_param', 'Invalid parameter(s): page', { params: { page: 'page must be greater than or equal to 1' } });
     const sku = q.get('sku');
-    const items = sku ? list.filter((p) => p.sku === sku) : list;
+    const include = q.get('include') ? new Set(q.get('include').split(',').map(Number)) : null;
+    const items = list.filter((p) => (!sku || p.sku === sku) && (!include || include.has(p.id)));
     const totalPages = Math.ceil(items.length / perPage);
     if (pageNo > 1 && pageNo > totalPages) return wcError(res, 400, 'rest_post_invalid_page_number', 'The page number requested is larger than the number of pages available.');
     const base = `${server.url}${new URL(req.url, 'http://x').pathname}`;

@@ -574,6 +574,16 @@ describe('WooCommerce stand-in', () => {
     assert.equal(JSON.parse(hooks.got.at(-1).body).status, 'refunded');
   });
 
+  test('a checkout: order.created as pending moves no stock, then order.updated as processing takes it', async () => {
+    const id = woo.addProduct({ sku: 'CHECKOUT', stockQuantity: 5 });
+    hooks.clear();
+    const order = woo.placeOrder({ lines: [{ sku: 'CHECKOUT', quantity: 2 }], checkout: true });
+    await woo.settled();
+    const orderHooks = hooks.got.filter((g) => g.headers['x-wc-webhook-resource'] === 'order').map((g) => [g.headers['x-wc-webhook-topic'], JSON.parse(g.body).status, JSON.parse(g.body).id]);
+    assert.deepEqual(orderHooks, [['order.created', 'pending', order.id], ['order.updated', 'processing', order.id]]);
+    assert.equal(woo.stock(id), 3);
+  });
+
   test('fault modes: 429 with Retry-After, 500, hang', async () => {
     const id = woo.addProduct({ stockQuantity: 1 });
     woo.throttleNext(1, { retryAfter: 7 });

@@ -191,7 +191,16 @@ export async function start(options = {}) {
     const { _reduced, ...rest } = o;
     return JSON.parse(JSON.stringify({ ...rest, line_items: rest.line_items.map(({ refunded, ...li }) => li) }));
   };
-  function placeOrder({ lines, status = 'processing' }) {
+  /**
+   * An order. `checkout: true` plays a shopper's checkout: the order is created `pending`
+   * (order.created, no stock moved), then the payment completes and it becomes `processing`
+   * (order.updated, stock reduced), so the same order arrives under both topics.
+   */
+  function placeOrder({ lines, status = 'processing', checkout = false }) {
+    if (checkout) {
+      const pending = placeOrder({ lines, status: 'pending' });
+      return setOrderStatus(pending.id, status);
+    }
     const id = newId();
     const order = {
       id,

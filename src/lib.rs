@@ -15,9 +15,25 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+// The wire types: what the edge's clients read and write. They build without the `engine`
+// feature (`default-features = false`), and they are all the widget compiles.
+pub mod availability;
+pub mod reservation_request;
+pub mod time;
+
+pub use availability::{Availability, Status};
+pub use reservation_request::{ReservationLine, ReservationRequest};
+pub use time::Timestamp;
+
+/// Gates items on the `engine` feature (on by default): the engine is every module but the
+/// wire types above. A new module goes inside the block below.
+macro_rules! engine {
+    ($($item:item)*) => { $(#[cfg(feature = "engine")] $item)* };
+}
+
+engine! {
 pub mod allocation;
 pub mod ask;
-pub mod availability;
 #[doc(hidden)]
 pub mod bench_support;
 pub mod buffer;
@@ -36,21 +52,18 @@ pub mod sku;
 pub mod stock;
 pub mod stored;
 pub mod summary;
-pub mod time;
 pub mod velocity;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 
-pub use availability::{Availability, Status};
 pub use catalog::{BufferPolicy, ChannelConfig, LocationConfig, SkuConfig, Topology};
 pub use changes::{ChangeSet, SeenKey};
 pub use error::Error;
 pub use event::{EventBody, Movement, Source, StockEvent};
-pub use reservation::{Hold, HoldRequest, HoldState, ReservationLine, ReservationRequest};
+pub use reservation::{Hold, HoldRequest, HoldState};
 pub use sku::{Applied, LedgerEntry, Sku};
 pub use stored::StoredSku;
 pub use summary::{DashboardRow, SkuSummary};
-pub use time::Timestamp;
 
 /// `map.entry(key).or_default()` without allocating the key when it is already there: the
 /// engine's hot paths look up per-location and per-channel maps on every event.
@@ -59,4 +72,5 @@ fn entry<'m, V: Default>(map: &'m mut std::collections::BTreeMap<String, V>, key
         map.insert(key.to_string(), V::default());
     }
     map.get_mut(key).expect("inserted above")
+}
 }

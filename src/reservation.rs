@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 
 use crate::catalog::MAX_UNITS;
 use crate::names::{check_id, check_sku};
-use crate::{entry, Error, Timestamp};
+use crate::{entry, Error, ReservationLine, ReservationRequest, Timestamp};
 
 /// Most lines one reservation may carry.
 pub const MAX_LINES: usize = 100;
@@ -62,42 +62,6 @@ pub struct Hold {
     pub settled_at: Timestamp,
 }
 
-/// `POST /v1/reservations`: what a storefront or checkout asks to hold, all lines or none. The
-/// edge reads it and the widget writes it, so both use this one type.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReservationRequest {
-    /// The storefront's cart (`max_per_cart` counts per cart).
-    #[serde(default)]
-    pub cart_id: String,
-    /// The selling channel (default `web`).
-    #[serde(default = "default_channel")]
-    pub channel: String,
-    /// How long the hold lasts: 1 to 3,600 seconds (default 600).
-    #[serde(default = "default_ttl")]
-    pub ttl_seconds: i64,
-    /// What to hold.
-    pub lines: Vec<ReservationLine>,
-}
-
-/// One line of a reservation.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ReservationLine {
-    /// The SKU.
-    pub sku: String,
-    /// Units (> 0).
-    pub quantity: i64,
-}
-
-fn default_channel() -> String {
-    "web".into()
-}
-
-fn default_ttl() -> i64 {
-    600
-}
-
 /// A request to hold units of one SKU.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HoldRequest {
@@ -117,6 +81,7 @@ pub struct HoldRequest {
     pub expires_at: Timestamp,
 }
 
+// The checks the edge makes on a request; the type itself is a wire type (`reservation_request`).
 impl ReservationRequest {
     /// The lines to hold, one per SKU, in the order first named, once the cart id and every line
     /// are checked. Every line is checked as it was

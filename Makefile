@@ -40,6 +40,8 @@ test-engine:
 	cargo test --workspace --exclude lastunit-worker
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$(CARGO_BIN)/wasm-bindgen-test-runner \
 		cargo test --target wasm32-unknown-unknown --features wasm --test wasm
+	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$(CARGO_BIN)/wasm-bindgen-test-runner \
+		cargo test -p lastunit-widget --target wasm32-unknown-unknown
 
 test-e2e:
 	node --test --test-concurrency=1 tests/e2e/

@@ -13,7 +13,7 @@ use web_sys::Element;
 
 use crate::live::{Poller, Socket};
 use crate::reserve::{Hold, Holds};
-use crate::{dom, net};
+use crate::{decode, dom, net};
 
 /// How long a lost connection may keep showing the last value before the neutral state.
 const STALE_AFTER_MS: u32 = 2_000;
@@ -535,5 +535,5 @@ fn parse_items(body: &JsValue) -> Option<Batch> {
     } else {
         Vec::new()
     };
-    Some(Batch { items: items.iter().filter_map(|v| net::parse_availability(&v)).collect(), unknown })
+    Some(Batch { items: items.iter().filter_map(|v| decode::from_js(&v)).collect(), unknown })
 }

@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 mod app;
+mod decode;
 mod dom;
 mod live;
 mod net;

@@ -1,11 +1,13 @@
 //! HTTP to the edge: one `fetch` helper, and small JS-object helpers. No JSON crate: the
-//! browser parses, and [`parse_availability`] turns the result into the engine's type.
+//! browser parses, and [`decode::from_js`] turns the result into the engine's type.
 
 use js_sys::{Object, Reflect, JSON};
-use lastunit::{Availability, Status, Timestamp};
+use lastunit::Availability;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
+
+use crate::decode;
 
 /// An answer from the edge: the HTTP status and the body parsed as JSON (`undefined` when it
 /// is not JSON).
@@ -62,7 +64,7 @@ pub enum Read {
 pub async fn read(url: &str) -> Read {
     let Ok(answer) = send("GET", url, None, None, None).await else { return Read::Failed };
     match answer.status {
-        200 => parse_availability(&answer.body).map_or(Read::Failed, Read::Found),
+        200 => decode::from_js(&answer.body).map_or(Read::Failed, Read::Found),
         404 if get(&answer.body, "error").as_string().as_deref() == Some("unknown_sku") => Read::UnknownSku,
         _ => Read::Failed,
     }
@@ -76,29 +78,6 @@ pub async fn availability(url: &str) -> Option<Availability> {
     }
 }
 
-/// An availability object from parsed JSON; `None` for anything that is not one (a missing or
-/// mistyped field, an unknown status, an unreadable time, a negative or fractional count).
-///
-/// Read field by field rather than through serde: serde's error messages would bring float
-/// formatting and much of `core::fmt` into the widget (about a fifth of its size). The names are
-/// the engine's (`lastunit::Availability`); the status words come from `Status::as_str`.
-pub fn parse_availability(value: &JsValue) -> Option<Availability> {
-    let text = |name: &str| get(value, name).as_string();
-    let whole = |name: &str| get(value, name).as_f64().filter(|n| n.fract() == 0.0 && *n >= 0.0 && *n <= 9.0e15);
-    let status_word = text("status")?;
-    let status =
-        [Status::InStock, Status::LowStock, Status::OutOfStock].into_iter().find(|s| s.as_str() == status_word)?;
-    Some(Availability {
-        sku: text("sku")?,
-        channel: text("channel")?,
-        available: whole("available")? as i64,
-        status,
-        in_store_only: get(value, "in_store_only").as_bool()?,
-        version: whole("version")? as u64,
-        updated_at: Timestamp::parse(&text("updated_at")?)?,
-    })
-}
-
 /// Parses a WebSocket text frame: an availability object with `"type":"availability"`.
 pub fn parse_push(data: &JsValue) -> Option<Availability> {
     let text = data.as_string()?;
@@ -106,7 +85,7 @@ pub fn parse_push(data: &JsValue) -> Option<Availability> {
     if get(&value, "type").as_string().as_deref() != Some("availability") {
         return None;
     }
-    parse_availability(&value)
+    decode::from_js(&value)
 }
 
 /// `value[name]`, or `undefined`.

@@ -168,7 +168,7 @@ fn drain() {
         while let Some(msg) = QUEUE.with(|q| q.borrow_mut().pop_front()) {
             app.update(msg);
         }
-        app.poller.sync(app.feeds.values().any(|f| f.socket.polling), config().poll_ms);
+        app.poller.sync(app.feeds.values().any(|f| f.socket.polling()), config().poll_ms);
     });
 }
 
@@ -260,7 +260,9 @@ impl App {
             }
             Msg::Closed(key) => {
                 let Some(feed) = self.feeds.get_mut(&key) else { return };
-                feed.socket.closed(&key);
+                if !feed.socket.closed(&key) {
+                    return;
+                }
                 // A socket that never delivered: read once over HTTP, to show something (or learn
                 // that the SKU does not exist) without waiting for the polling to start.
                 let read_once = feed.socket.failures() == 1 && feed.shown.is_none();
@@ -268,7 +270,7 @@ impl App {
                     let k = key.clone();
                     feed.stale_timer = Some(Timeout::new(STALE_AFTER_MS, move || dispatch(Msg::Stale(k))));
                 }
-                if feed.socket.polling {
+                if feed.socket.polling() {
                     dispatch(Msg::Poll);
                 }
                 if read_once {
@@ -464,7 +466,7 @@ impl App {
             } else {
                 feed.socket.park();
             }
-            if feed.socket.polling {
+            if feed.socket.polling() {
                 dispatch(Msg::Poll);
             }
         }
@@ -478,7 +480,7 @@ impl App {
     fn poll(&mut self) {
         let mut groups: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
         for (key, feed) in &self.feeds {
-            if feed.socket.polling && !feed.socket.is_live() {
+            if feed.socket.polling() {
                 groups.entry((key.endpoint.clone(), key.channel.clone())).or_default().push(key.sku.clone());
             }
         }

@@ -18,23 +18,51 @@ const MAX_BACKOFF_MS: u32 = 10_000;
 /// One feed's WebSocket and its reconnection state.
 #[derive(Default)]
 pub struct Socket {
-    ws: Option<WebSocket>,
-    handlers: Vec<Closure<dyn FnMut(JsValue)>>,
-    retry: Option<Timeout>,
+    link: Link,
+    /// Connections in a row that closed without a message.
     failures: u32,
-    started: bool,
-    fresh: bool,
-    live: bool,
-    unsupported: bool,
-    parked: bool,
-    /// The feed is (also) read by polling.
-    pub polling: bool,
+}
+
+/// Where a feed's socket stands. Each state holds what only it has (the connection, the retry
+/// timer), so no state can hold a socket it should have closed.
+#[derive(Default)]
+enum Link {
+    /// No connection tried yet.
+    #[default]
+    Idle,
+    /// Connecting or open, nothing delivered yet: the first message is the current state.
+    /// `polled`: the feed is also polled until it delivers (it was parked, or keeps failing).
+    Opening { conn: Conn, polled: bool },
+    /// The current connection has delivered.
+    Live(Conn),
+    /// Closed; the timer reconnects. `polled` as in `Opening`.
+    Waiting { _retry: Timeout, polled: bool },
+    /// Given up (the SKU is unknown to the edge, or the page has too many sockets): only polled
+    /// until `connect` is called again.
+    Parked,
+    /// The browser has no WebSocket: polled for good.
+    Unsupported,
+}
+
+/// An open (or opening) WebSocket and the handlers it calls; dropping it closes the socket.
+struct Conn {
+    ws: WebSocket,
+    _handlers: [Closure<dyn FnMut(JsValue)>; 2],
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        // Unhook first: the handlers are freed right after this.
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        let _ = self.ws.close();
+    }
 }
 
 impl Socket {
     /// Whether a connection was ever tried.
     pub fn started(&self) -> bool {
-        self.started
+        !matches!(self.link, Link::Idle)
     }
 
     /// Connections in a row that closed without a message.
@@ -42,116 +70,122 @@ impl Socket {
         self.failures
     }
 
+    /// Whether the feed is (also) read by polling.
+    pub fn polling(&self) -> bool {
+        match self.link {
+            Link::Idle | Link::Live(_) => false,
+            Link::Opening { polled, .. } | Link::Waiting { polled, .. } => polled,
+            Link::Parked | Link::Unsupported => true,
+        }
+    }
+
     /// Gives up the socket (the SKU is unknown to the edge, or the page has too many): the feed
     /// is only polled until `connect` is called again.
     pub fn park(&mut self) {
-        self.detach();
-        self.started = true;
-        self.retry = None;
-        self.parked = true;
-        self.polling = true;
+        if !matches!(self.link, Link::Unsupported) {
+            self.link = Link::Parked;
+        }
     }
 
     /// Whether the browser has no WebSocket (the feed is polled for good).
     pub fn is_unsupported(&self) -> bool {
-        self.unsupported
+        matches!(self.link, Link::Unsupported)
     }
 
     /// Whether this feed holds (or is trying to hold) a WebSocket.
     pub fn has_socket(&self) -> bool {
-        self.started && !self.parked && !self.unsupported
+        matches!(self.link, Link::Opening { .. } | Link::Live(_) | Link::Waiting { .. })
     }
 
     /// Whether the current connection has delivered.
     pub fn is_live(&self) -> bool {
-        self.live
+        matches!(self.link, Link::Live(_))
     }
 
     /// Opens (or reopens) the socket for `key`.
     pub fn connect(&mut self, key: &FeedKey) {
-        self.started = true;
-        self.parked = false;
-        self.retry = None;
-        self.detach();
-        if self.unsupported || !websockets_available() {
-            self.unsupported = true;
-            self.polling = true;
+        if matches!(self.link, Link::Unsupported) || !websockets_available() {
+            self.link = Link::Unsupported;
             return;
         }
-        let mut url = String::from(if key.endpoint.starts_with("https:") { "wss:" } else { "ws:" });
-        url.push_str(key.endpoint.split_once(':').map(|(_, rest)| rest).unwrap_or(""));
-        url.push_str("/v1/live/");
-        url.push_str(&net::encode(&key.sku));
-        url.push_str("?channel=");
-        url.push_str(&net::encode(&key.channel));
-        let ws = match WebSocket::new(&url) {
-            Ok(ws) => ws,
-            Err(_) => {
-                self.failed(key);
-                return;
-            }
-        };
-        let k = key.clone();
-        let on_message = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
-            let data = ev.unchecked_into::<MessageEvent>().data();
-            if let Some(value) = net::parse_push(&data) {
-                dispatch(Msg::Pushed(k.clone(), value));
-            }
-        });
-        let k = key.clone();
-        let on_close = Closure::<dyn FnMut(JsValue)>::new(move |_| dispatch(Msg::Closed(k.clone())));
-        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        self.handlers = vec![on_message, on_close];
-        self.ws = Some(ws);
-        self.fresh = true;
-        self.live = false;
+        let polled = self.polling();
+        // Closes the old connection (or drops the pending retry) before the new one opens.
+        self.link = Link::Idle;
+        match open(key) {
+            Some(conn) => self.link = Link::Opening { conn, polled },
+            None => self.failed(key, polled),
+        }
     }
 
     /// A message arrived; returns whether it is the first of this connection (the current
     /// state, to be taken whatever its version).
     pub fn delivered(&mut self) -> bool {
-        let fresh = self.fresh;
-        self.fresh = false;
-        self.live = true;
+        let first = match std::mem::take(&mut self.link) {
+            Link::Opening { conn, .. } => {
+                self.link = Link::Live(conn);
+                true
+            }
+            Link::Live(conn) => {
+                self.link = Link::Live(conn);
+                false
+            }
+            // Queued before its connection was given up.
+            other => {
+                self.link = other;
+                return false;
+            }
+        };
         self.failures = 0;
-        self.polling = false;
-        fresh
+        first
     }
 
-    /// The socket closed: try again later.
-    pub fn closed(&mut self, key: &FeedKey) {
-        self.detach();
-        self.failed(key);
+    /// The socket closed: try again later. Returns `false` for a close queued before its
+    /// connection was given up (nothing to retry).
+    pub fn closed(&mut self, key: &FeedKey) -> bool {
+        let polled = match self.link {
+            Link::Opening { polled, .. } => polled,
+            Link::Live(_) => false,
+            _ => return false,
+        };
+        self.link = Link::Idle;
+        self.failed(key, polled);
+        true
     }
 
-    fn failed(&mut self, key: &FeedKey) {
-        self.live = false;
+    fn failed(&mut self, key: &FeedKey, polled: bool) {
         self.failures = self.failures.saturating_add(1);
-        if self.failures >= POLL_AFTER_FAILURES {
-            self.polling = true;
-        }
         let shift = self.failures.saturating_sub(1).min(5);
         let delay = (FIRST_BACKOFF_MS << shift).min(MAX_BACKOFF_MS) + (js_sys::Math::random() * 300.0) as u32;
         let k = key.clone();
-        self.retry = Some(Timeout::new(delay, move || dispatch(Msg::Reconnect(k))));
-    }
-
-    fn detach(&mut self) {
-        if let Some(ws) = self.ws.take() {
-            ws.set_onmessage(None);
-            ws.set_onclose(None);
-            let _ = ws.close();
-        }
-        self.handlers.clear();
-        self.live = false;
+        self.link = Link::Waiting {
+            _retry: Timeout::new(delay, move || dispatch(Msg::Reconnect(k))),
+            polled: polled || self.failures >= POLL_AFTER_FAILURES,
+        };
     }
 }
 
-impl Drop for Socket {
-    fn drop(&mut self) {
-        self.detach();
-    }
+/// Opens the socket for `key`, its messages and close queued as [`Msg`]s; `None` when the
+/// browser refuses the URL.
+fn open(key: &FeedKey) -> Option<Conn> {
+    let mut url = String::from(if key.endpoint.starts_with("https:") { "wss:" } else { "ws:" });
+    url.push_str(key.endpoint.split_once(':').map(|(_, rest)| rest).unwrap_or(""));
+    url.push_str("/v1/live/");
+    url.push_str(&net::encode(&key.sku));
+    url.push_str("?channel=");
+    url.push_str(&net::encode(&key.channel));
+    let ws = WebSocket::new(&url).ok()?;
+    let k = key.clone();
+    let on_message = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+        let data = ev.unchecked_into::<MessageEvent>().data();
+        if let Some(value) = net::parse_push(&data) {
+            dispatch(Msg::Pushed(k.clone(), value));
+        }
+    });
+    let k = key.clone();
+    let on_close = Closure::<dyn FnMut(JsValue)>::new(move |_| dispatch(Msg::Closed(k.clone())));
+    ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+    Some(Conn { ws, _handlers: [on_message, on_close] })
 }
 
 fn websockets_available() -> bool {

@@ -1,6 +1,6 @@
 //! The availability object every channel reads (`GET /v1/availability`, live pushes, the widget).
 
-use serde::{Deserialize, Serialize};
+use serde::{de, Deserialize, Deserializer, Serialize};
 
 use crate::Timestamp;
 
@@ -45,7 +45,9 @@ pub struct Availability {
     pub sku: String,
     /// The channel asked about.
     pub channel: String,
-    /// Units this channel may sell now (never below 0).
+    /// Units this channel may sell now (never below 0: a negative count does not deserialize,
+    /// so a reader such as the widget never shows one).
+    #[serde(deserialize_with = "non_negative")]
     pub available: i64,
     /// Derived from `available` and the SKU's `low_stock_threshold`.
     pub status: Status,
@@ -55,6 +57,14 @@ pub struct Availability {
     pub version: u64,
     /// When the SKU last changed.
     pub updated_at: Timestamp,
+}
+
+fn non_negative<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = i64::deserialize(d)?;
+    if n < 0 {
+        return Err(de::Error::invalid_value(de::Unexpected::Signed(n), &"a count of at least 0"));
+    }
+    Ok(n)
 }
 
 #[cfg(test)]
@@ -84,5 +94,13 @@ mod tests {
             serde_json::to_string(&a).unwrap(),
             r#"{"sku":"A","channel":"web","available":3,"status":"low_stock","in_store_only":false,"version":42,"updated_at":"2026-11-26T10:00:00Z"}"#
         );
+    }
+
+    #[test]
+    fn reads_back_what_it_writes_and_refuses_a_negative_count() {
+        let json = r#"{"sku":"A","channel":"web","available":0,"status":"out_of_stock","in_store_only":true,"version":1,"updated_at":"2026-11-26T10:00:00Z"}"#;
+        let a: Availability = serde_json::from_str(json).unwrap();
+        assert_eq!(serde_json::to_string(&a).unwrap(), json);
+        assert!(serde_json::from_str::<Availability>(&json.replace(r#""available":0"#, r#""available":-3"#)).is_err());
     }
 }

@@ -185,6 +185,7 @@ mod tests {
         for bad in [
             with("available", 2.5.into()),
             with("available", "3".into()),
+            with("available", (-3).into()),
             with("version", (-1).into()),
             with("status", "sold_out".into()),
             with("status", 0.into()),

@@ -5,22 +5,28 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::connect::woocommerce::WooRef;
 use crate::names::{check_channel, check_location, check_sku, STORE_CHANNEL};
 use crate::Error;
 
-/// Ids of one thing in each PoS (`shopify`, `square`, `clover`, `lightspeed`).
+/// Ids of one thing in each PoS or connected store (`shopify`, `square`, `clover`,
+/// `lightspeed`, `woocommerce`).
 pub type PosRefs = BTreeMap<String, String>;
 
-/// The PoS providers whose ids the catalog maps.
-pub const PROVIDERS: [&str; 4] = ["shopify", "square", "clover", "lightspeed"];
+/// The providers whose ids the catalog maps.
+pub const PROVIDERS: [&str; 5] = ["shopify", "square", "clover", "lightspeed", "woocommerce"];
 
-/// Checks `pos_refs`: known providers, ids of 1 to 128 printable ASCII characters.
+/// Checks `pos_refs`: known providers, ids of 1 to 128 printable ASCII characters, and a
+/// `woocommerce` id that is a product id or `"parent/variation"` ([`WooRef`]).
 pub fn check_pos_refs(refs: &PosRefs) -> Result<(), Error> {
     for (provider, id) in refs {
         if !PROVIDERS.contains(&provider.as_str()) {
             return Err(Error::invalid("pos_refs", format!("`{provider}` is not one of {}", PROVIDERS.join(", "))));
         }
         crate::names::check_id("pos_refs", id)?;
+        if provider == "woocommerce" {
+            WooRef::parse(id)?;
+        }
     }
     Ok(())
 }
@@ -298,6 +304,11 @@ mod tests {
         assert_eq!(c.buffer, BufferPolicy::Fixed { units: 2 });
         assert!(c.buffers("web") && !c.buffers("store"));
         c.validate("A").unwrap();
+        let woo: SkuConfig = serde_json::from_str(r#"{"pos_refs":{"woocommerce":"812/815"}}"#).unwrap();
+        woo.validate("A").unwrap();
+        LocationConfig { pos_refs: [("woocommerce".to_string(), "1".to_string())].into(), ..Default::default() }
+            .validate()
+            .unwrap();
         let auto: BufferPolicy = serde_json::from_str(r#"{"mode":"auto","min":1,"max":4}"#).unwrap();
         assert_eq!(auto, BufferPolicy::Auto { min: 1, max: 4 });
     }
@@ -309,6 +320,8 @@ mod tests {
             r#"{"max_per_cart":0}"#,
             r#"{"allocation":{"Web!":1}}"#,
             r#"{"pos_refs":{"etsy":"1"}}"#,
+            r#"{"pos_refs":{"woocommerce":"shirt-m"}}"#,
+            r#"{"pos_refs":{"woocommerce":"812/"}}"#,
         ];
         for b in bad {
             let c: SkuConfig = serde_json::from_str(b).unwrap();

@@ -39,6 +39,7 @@ pub mod bench_support;
 pub mod buffer;
 pub mod catalog;
 pub mod changes;
+pub mod connect;
 pub mod dedupe;
 mod error;
 pub mod event;

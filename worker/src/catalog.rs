@@ -1,7 +1,8 @@
 //! `CatalogObject`: the one catalog (Durable Object named `catalog`).
 //!
 //! Keeps the `Topology` (locations, channels), each location's config, each SKU's config, the
-//! PoS id maps derived from their `pos_refs`, the subscribers, and the latest `SkuSummary` of
+//! PoS id maps derived from their `pos_refs`, the subscribers, the connected stores
+//! (`catalog/connections.rs`), and the latest `SkuSummary` of
 //! every SKU (pushed by the SKU objects' alarms) so the dashboard and questions over thousands
 //! of SKUs are answered from memory. SQLite: `kv(key, json)`, `skus(sku, config, summary)`,
 //! `subscribers(name, json)`.
@@ -20,6 +21,9 @@ use lastunit::{SkuConfig, SkuSummary, Topology};
 use crate::http::{self, engine_error, json};
 use crate::internal::{self, body, call, call_json, query, sku_stub};
 use crate::push::Subscriber;
+
+mod connections;
+pub use connections::ConnectionEntry;
 
 /// SKU objects told about a topology change at once.
 const FANOUT: usize = 25;
@@ -47,6 +51,8 @@ struct Data {
     sku_refs: PosIndex,
     /// (provider, provider's location id) → location, from the locations' `pos_refs`.
     location_refs: PosIndex,
+    /// The connected stores (`PUT /admin/connections/{provider}`).
+    connections: BTreeMap<lastunit::connect::Provider, lastunit::connect::Connection>,
 }
 
 #[derive(Deserialize)]
@@ -101,6 +107,7 @@ impl DurableObject for CatalogObject {
         }
         let mut data = Data::default();
         if let Ok(rows) = sql.exec("SELECT key, json FROM kv", None).and_then(|c| c.to_array::<KvRow>()) {
+            data.connections = Self::load_connections(&rows).into_iter().collect();
             for r in rows {
                 if r.key == "topology" {
                     data.topology = serde_json::from_str(&r.json).unwrap_or_default();
@@ -145,6 +152,8 @@ impl DurableObject for CatalogObject {
             (Method::Put, ["channels", c]) => self.put_channel(c, &mut req).await,
             (Method::Put, ["skus", s]) => self.put_sku(s, &mut req).await,
             (Method::Put, ["subscribers", n]) => self.put_subscriber(n, &mut req).await,
+            (Method::Put, ["connections", p]) => self.put_connection(p, &mut req).await,
+            (Method::Get, ["connections"]) => self.list_connections(),
             (Method::Delete, ["subscribers", n]) => self.delete_subscriber(n).await,
             (Method::Get, ["locations"]) => self.list_locations(),
             (Method::Get, ["channels"]) => json(200, &self.data.borrow().topology.channels),

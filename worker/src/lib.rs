@@ -15,6 +15,7 @@
 //!   `Idempotency-Key`: it keeps the first answer and the request's fingerprint.
 //! - [`client::ClientObject`]: one per storefront client address: its reservations per minute.
 //! - [`push`]: signed pushes to connected channels, with backoff.
+//! - [`connections`]: the operator's routes for connected stores (Shopify, WooCommerce, Square).
 //!
 //! Architecture invariant: no stock rule lives here; every decision is an engine call with
 //! `now` taken from `Date.now()`.
@@ -24,6 +25,7 @@ mod auth;
 mod cart;
 mod catalog;
 mod client;
+mod connections;
 mod http;
 mod ids;
 mod internal;

@@ -7,7 +7,7 @@ use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
 use crate::auth::{preflight, require, with_cors, Role};
 use crate::http::{self, json};
 use crate::internal::{self, call_json, query, sku_stub};
-use crate::{admin, reservations, webhooks};
+use crate::{admin, connections, reservations, webhooks};
 
 /// Most SKUs one `GET /v1/availability?skus=` may name.
 const MAX_BATCH: usize = 100;
@@ -73,6 +73,10 @@ async fn admin_route(req: Request, env: &Env, rest: &[&str]) -> Result<Response>
             internal::call::<Value>(&internal::catalog_stub(env)?, Method::Delete, &format!("/subscribers/{n}"), None)
                 .await
         }
+        (Method::Put, ["connections", p]) => {
+            admin::to_catalog(req, env, Method::Put, &format!("/connections/{p}")).await
+        }
+        (Method::Get, ["connections"]) => connections::list(env).await,
         (Method::Get, ["skus", s]) => admin::sku_view(env, s).await,
         (Method::Get, [list @ ("locations" | "channels" | "skus" | "subscribers" | "dashboard" | "ask")]) => {
             admin::to_catalog(req, env, Method::Get, &format!("/{list}")).await

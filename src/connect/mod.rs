@@ -2,6 +2,9 @@
 //! counts the register's stock. lastunit keeps each connected system's number equal to its own.
 //!
 //! - [`connection`]: what the operator configures per provider (`PUT /admin/connections/{provider}`).
+//! - [`outbox`]: the per-connection writer: the newest number per SKU, batches, results, retries.
+//! - [`echo`]: **the echo rule**: what the store's own stock webhook means (with a timeline).
+//! - [`shopify`]: the GraphQL requests lastunit sends to Shopify, and what the answers mean.
 //! - [`status`]: what an operator reads of a connection (ok / retrying / failing, last write, pending).
 //! - [`woocommerce`]: WooCommerce product and variation ids (`pos_refs.woocommerce`) and their REST paths.
 //!
@@ -15,10 +18,14 @@ use serde::{Deserialize, Serialize};
 use crate::Error;
 
 pub mod connection;
+pub mod echo;
+pub mod outbox;
+pub mod shopify;
 pub mod status;
 pub mod woocommerce;
 
 pub use connection::Connection;
+pub use outbox::{Outbox, OutboxChanges, Target, Work};
 pub use status::{ConnectionStatus, Health};
 
 /// A connected system.
@@ -61,6 +68,42 @@ impl fmt::Display for Provider {
     }
 }
 
+/// One HTTP request to a store, built by the engine. The Worker sends `body` with `method` to
+/// the store's API base followed by `path`, adding the credentials from its secrets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoreRequest {
+    /// `POST` or `PUT`.
+    pub method: &'static str,
+    /// Under the API base: `/graphql.json`, `/products/812`.
+    pub path: String,
+    /// The JSON body.
+    pub body: String,
+}
+
+/// What came back from one [`StoreRequest`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Answer {
+    /// An HTTP answer: its status, its `Retry-After` (in ms, when it had one in seconds), its body.
+    Response {
+        /// The HTTP status.
+        status: u16,
+        /// `Retry-After`, in milliseconds.
+        retry_after_ms: Option<i64>,
+        /// The body as text.
+        body: String,
+    },
+    /// No answer: a timeout or a network error (the request may still have been applied).
+    NoAnswer(String),
+}
+
+/// `Retry-After` in milliseconds: delta-seconds (`"2"`, `"1.5"`); an HTTP date or anything
+/// else is `None` (the backoff applies instead).
+pub fn retry_after_ms(header: Option<&str>) -> Option<i64> {
+    let s = header?.trim();
+    let secs: f64 = s.parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0 && *v <= 86_400.0)?;
+    Some((secs * 1000.0).ceil() as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +117,14 @@ mod tests {
         assert_eq!(serde_json::from_str::<Provider>("\"woocommerce\"").unwrap(), Provider::Woocommerce);
         assert_eq!(Provider::parse("Shopify").unwrap_err().code(), "invalid_input");
         assert!(serde_json::from_str::<Provider>("\"etsy\"").is_err());
+    }
+
+    #[test]
+    fn retry_after_is_seconds() {
+        assert_eq!(retry_after_ms(Some("2")), Some(2000));
+        assert_eq!(retry_after_ms(Some(" 1.5 ")), Some(1500));
+        assert_eq!(retry_after_ms(Some("Wed, 21 Oct 2015 07:28:00 GMT")), None);
+        assert_eq!(retry_after_ms(Some("-1")), None);
+        assert_eq!(retry_after_ms(None), None);
     }
 }

@@ -1,13 +1,78 @@
-//! WooCommerce: the ids lastunit keeps of its products (`pos_refs.woocommerce`) and the REST
-//! paths they name.
+//! WooCommerce: the ids lastunit keeps of its products (`pos_refs.woocommerce`), the REST
+//! writes it sends, what their answers mean, and the stock a `product.updated` webhook carries.
 //!
 //! A simple product is one id (`"812"`); a variation of a variable product is written
 //! `"parent/variation"` (`"812/815"`), because WooCommerce keeps a variation's stock under its
-//! parent: `PUT {base}/products/812/variations/815`.
+//! parent: `PUT {base}/products/812/variations/815` with
+//! `{"manage_stock": true, "stock_quantity": n}`, one request per SKU. The Worker adds HTTP
+//! Basic with the consumer key and secret. WooCommerce itself has no rate limit, but hosts and
+//! firewalls in front of it do: lastunit sends at most [`WRITES_PER_SECOND`], and a `429`
+//! waits out its `Retry-After`.
 
 use core::fmt;
 
+use serde_json::{json, Value};
+
+use super::{Answer, StoreRequest};
 use crate::Error;
+
+/// Most writes lastunit sends to one WooCommerce store in a second.
+pub const WRITES_PER_SECOND: usize = 5;
+
+/// The write of `quantity` as the product's (or variation's) stock.
+pub fn set_stock(woo: WooRef, quantity: i64) -> StoreRequest {
+    StoreRequest {
+        method: "PUT",
+        path: woo.path(),
+        body: json!({"manage_stock": true, "stock_quantity": quantity}).to_string(),
+    }
+}
+
+/// What an answer to one write means.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StockOutcome {
+    /// Written; the store now holds this (its answer's `stock_quantity`).
+    Written(i64),
+    /// The store refuses this product (unknown id, a bad value): it waits for the operator.
+    Refused(String),
+    /// `429`: wait this long (its `Retry-After`, else a second).
+    Throttled {
+        /// Milliseconds to wait.
+        wait_ms: i64,
+    },
+    /// No usable answer (a 5xx, no answer, a refused key): retried with backoff.
+    Failed(String),
+}
+
+/// Reads the answer to a write of `quantity`.
+pub fn read_stock_answer(answer: &Answer, quantity: i64) -> StockOutcome {
+    let (status, retry_after_ms, body) = match answer {
+        Answer::NoAnswer(why) => return StockOutcome::Failed(format!("no answer from WooCommerce: {why}")),
+        Answer::Response { status, retry_after_ms, body } => (*status, *retry_after_ms, body),
+    };
+    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let code = v["code"].as_str().unwrap_or("").chars().take(80).collect::<String>();
+    match status {
+        200..=299 => StockOutcome::Written(v["stock_quantity"].as_i64().unwrap_or(quantity)),
+        429 => StockOutcome::Throttled { wait_ms: retry_after_ms.unwrap_or(1000).max(0) },
+        401 | 403 => StockOutcome::Failed(format!(
+            "WooCommerce refused the REST key (HTTP {status} {code}): check WOOCOMMERCE_CONSUMER_KEY, WOOCOMMERCE_CONSUMER_SECRET and their read/write permission"
+        )),
+        400 | 404 | 410 | 422 => StockOutcome::Refused(format!("WooCommerce answered HTTP {status} {code}")),
+        _ => StockOutcome::Failed(format!("WooCommerce answered HTTP {status}")),
+    }
+}
+
+/// The stock a `product.updated` body says the store holds: the product (or variation) and its
+/// `stock_quantity`, `None` when the store does not manage its stock. Not JSON, or without an
+/// `id`: `Err` with a sentence.
+pub fn read_product_stock(body: &[u8]) -> Result<(WooRef, Option<i64>), String> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| format!("the product is not JSON ({e})"))?;
+    let id = v["id"].as_u64().filter(|n| *n > 0).ok_or("the product has no `id`")?;
+    let woo = WooRef::of(id, v["parent_id"].as_u64().unwrap_or(0));
+    let managed = v["manage_stock"].as_bool().unwrap_or(true);
+    Ok((woo, v["stock_quantity"].as_i64().filter(|_| managed).map(|q| q.max(0))))
+}
 
 /// A WooCommerce product, or one variation of a variable product.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -84,6 +149,44 @@ mod tests {
         assert_eq!(variation.to_string(), "812/815");
         assert_eq!(WooRef::of(815, 812), variation);
         assert_eq!(WooRef::of(812, 0), simple);
+    }
+
+    #[test]
+    fn one_put_per_sku_and_what_each_answer_means() {
+        let r = set_stock(WooRef::parse("812/815").unwrap(), 4);
+        assert_eq!((r.method, r.path.as_str()), ("PUT", "/products/812/variations/815"));
+        assert_eq!(serde_json::from_str::<Value>(&r.body).unwrap(), json!({"manage_stock": true, "stock_quantity": 4}));
+        let answer = |status: u16, retry: Option<i64>, body: &str| Answer::Response {
+            status,
+            retry_after_ms: retry,
+            body: body.into(),
+        };
+        assert_eq!(
+            read_stock_answer(&answer(200, None, r#"{"id":815,"stock_quantity":4}"#), 4),
+            StockOutcome::Written(4)
+        );
+        assert_eq!(read_stock_answer(&answer(429, Some(7000), ""), 4), StockOutcome::Throttled { wait_ms: 7000 });
+        assert_eq!(read_stock_answer(&answer(429, None, ""), 4), StockOutcome::Throttled { wait_ms: 1000 });
+        assert!(matches!(
+            read_stock_answer(&answer(404, None, r#"{"code":"woocommerce_rest_product_invalid_id"}"#), 4),
+            StockOutcome::Refused(m) if m.contains("woocommerce_rest_product_invalid_id")
+        ));
+        assert!(matches!(read_stock_answer(&answer(503, None, "<html>"), 4), StockOutcome::Failed(_)));
+        assert!(
+            matches!(read_stock_answer(&answer(401, None, "{}"), 4), StockOutcome::Failed(m) if m.contains("REST key"))
+        );
+        assert!(matches!(read_stock_answer(&Answer::NoAnswer("timed out".into()), 4), StockOutcome::Failed(_)));
+    }
+
+    #[test]
+    fn a_product_updated_body_says_which_product_holds_how_many() {
+        let variation = br#"{"id":815,"parent_id":812,"sku":"shirt-m","manage_stock":true,"stock_quantity":3}"#;
+        assert_eq!(read_product_stock(variation), Ok((WooRef::parse("812/815").unwrap(), Some(3))));
+        let simple = br#"{"id":901,"parent_id":0,"manage_stock":true,"stock_quantity":-2}"#;
+        assert_eq!(read_product_stock(simple), Ok((WooRef::parse("901").unwrap(), Some(0))));
+        let unmanaged = br#"{"id":901,"manage_stock":false,"stock_quantity":null}"#;
+        assert_eq!(read_product_stock(unmanaged).unwrap().1, None);
+        assert!(read_product_stock(b"[]").is_err() && read_product_stock(b"nope").is_err());
     }
 
     #[test]

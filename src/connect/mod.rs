@@ -3,6 +3,7 @@
 //!
 //! - [`connection`]: what the operator configures per provider (`PUT /admin/connections/{provider}`).
 //! - [`outbox`]: the per-connection writer: the newest number per SKU, batches, results, retries.
+//! - [`report`]: what a SKU tells each connection's writer after a change.
 //! - [`echo`]: **the echo rule**: what the store's own stock webhook means (with a timeline).
 //! - [`shopify`]: the GraphQL requests lastunit sends to Shopify, and what the answers mean.
 //! - [`status`]: what an operator reads of a connection (ok / retrying / failing, last write, pending).
@@ -20,6 +21,7 @@ use crate::Error;
 pub mod connection;
 pub mod echo;
 pub mod outbox;
+pub mod report;
 pub mod shopify;
 pub mod status;
 pub mod woocommerce;

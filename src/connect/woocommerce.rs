@@ -19,6 +19,12 @@ use crate::Error;
 /// Most writes lastunit sends to one WooCommerce store in a second.
 pub const WRITES_PER_SECOND: usize = 5;
 
+/// The `Authorization` header of the REST API: HTTP Basic of the consumer key and secret.
+pub fn basic_auth(consumer_key: &str, consumer_secret: &str) -> String {
+    use base64::Engine;
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{consumer_key}:{consumer_secret}")))
+}
+
 /// The write of `quantity` as the product's (or variation's) stock.
 pub fn set_stock(woo: WooRef, quantity: i64) -> StoreRequest {
     StoreRequest {
@@ -149,6 +155,11 @@ mod tests {
         assert_eq!(variation.to_string(), "812/815");
         assert_eq!(WooRef::of(815, 812), variation);
         assert_eq!(WooRef::of(812, 0), simple);
+    }
+
+    #[test]
+    fn the_key_and_secret_are_http_basic() {
+        assert_eq!(basic_auth("ck_standin", "cs_standin"), "Basic Y2tfc3RhbmRpbjpjc19zdGFuZGlu");
     }
 
     #[test]

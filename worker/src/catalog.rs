@@ -85,6 +85,10 @@ pub struct ResolveReq {
 #[derive(Serialize, Deserialize)]
 pub struct ResolveAnswer {
     pub matches: Vec<Option<(String, String)>>,
+    /// The location the provider's connection covers: its counts there are a connected
+    /// store's copy of lastunit's number, never a count of the shelf.
+    #[serde(default)]
+    pub connected_location: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +158,7 @@ impl DurableObject for CatalogObject {
             (Method::Put, ["subscribers", n]) => self.put_subscriber(n, &mut req).await,
             (Method::Put, ["connections", p]) => self.put_connection(p, &mut req).await,
             (Method::Get, ["connections"]) => self.list_connections(),
+            (Method::Post, ["connections", p, "resync"]) => self.resync(p).await,
             (Method::Delete, ["subscribers", n]) => self.delete_subscriber(n).await,
             (Method::Get, ["locations"]) => self.list_locations(),
             (Method::Get, ["channels"]) => json(200, &self.data.borrow().topology.channels),
@@ -275,6 +280,7 @@ impl CatalogObject {
         if changed {
             self.fan_out_topology().await?;
         }
+        self.location_changed(name).await?;
         json(200, &json!({"location": name, "name": config.name, "pos_refs": config.pos_refs}))
     }
 
@@ -406,7 +412,8 @@ impl CatalogObject {
         let find = |refs: &PosIndex, id: &str| refs.owner(&r.provider, id).map(str::to_string);
         let matches =
             r.refs.iter().map(|(item, loc)| Some((find(&d.sku_refs, item)?, find(&d.location_refs, loc)?))).collect();
-        json(200, &ResolveAnswer { matches })
+        drop(d);
+        json(200, &ResolveAnswer { matches, connected_location: self.connected_location(&r.provider) })
     }
 
     async fn summary(&self, req: &mut Request) -> Result<Response> {
@@ -436,9 +443,10 @@ impl CatalogObject {
                 }
             }
         }
+        let routes = self.connection_routes();
         let d = self.data.borrow();
         let subs: Vec<&Subscriber> = d.subscribers.values().collect();
-        json(200, &json!({"known": true, "subscribers": subs, "topology": d.topology}))
+        json(200, &json!({"known": true, "subscribers": subs, "topology": d.topology, "connections": routes}))
     }
 
     async fn delete_subscriber(&self, name: &str) -> Result<Response> {
@@ -522,8 +530,9 @@ pub async fn check(env: &Env, skus: &[String]) -> Result<CheckAnswer> {
     Ok(a)
 }
 
-/// Maps provider ids to (sku, location) through the catalog's `pos_refs`.
-pub async fn resolve(env: &Env, provider: &str, refs: Vec<(String, String)>) -> Result<Vec<Option<(String, String)>>> {
+/// Maps provider ids to (sku, location) through the catalog's `pos_refs`, and names the
+/// location the provider's connection covers.
+pub async fn resolve(env: &Env, provider: &str, refs: Vec<(String, String)>) -> Result<ResolveAnswer> {
     let (_, a): (u16, ResolveAnswer) = call_json(
         &crate::internal::catalog_stub(env)?,
         Method::Post,
@@ -531,5 +540,5 @@ pub async fn resolve(env: &Env, provider: &str, refs: Vec<(String, String)>) -> 
         Some(&ResolveReq { provider: provider.into(), refs }),
     )
     .await?;
-    Ok(a.matches)
+    Ok(a)
 }

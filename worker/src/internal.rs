@@ -28,6 +28,11 @@ pub fn catalog_stub(env: &Env) -> Result<Stub> {
     env.durable_object("CATALOG")?.id_from_name("catalog")?.get_stub()
 }
 
+/// The writer of one connected store (named by its provider).
+pub fn connection_stub(env: &Env, provider: lastunit::connect::Provider) -> Result<Stub> {
+    env.durable_object("CONNECTION")?.id_from_name(provider.as_str())?.get_stub()
+}
+
 /// The coordinator of one multi-line reservation.
 pub fn cart_stub(env: &Env, id: &str) -> Result<Stub> {
     env.durable_object("CART")?.id_from_name(id)?.get_stub()

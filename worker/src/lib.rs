@@ -16,6 +16,9 @@
 //! - [`client::ClientObject`]: one per storefront client address: its reservations per minute.
 //! - [`push`]: signed pushes to connected channels, with backoff.
 //! - [`connections`]: the operator's routes for connected stores (Shopify, WooCommerce, Square).
+//! - [`connection_object::ConnectionObject`]: one per connected store: its writer (what lastunit
+//!   still has to write there), stored in SQLite, sent from its alarm by [`stores`]' clients.
+//! - [`transaction`]: one `transactionSync` per change, shared by the objects.
 //!
 //! Architecture invariant: no stock rule lives here; every decision is an engine call with
 //! `now` taken from `Date.now()`.
@@ -25,6 +28,7 @@ mod auth;
 mod cart;
 mod catalog;
 mod client;
+mod connection_object;
 mod connections;
 mod http;
 mod ids;
@@ -33,6 +37,8 @@ mod push;
 mod reservations;
 mod router;
 mod sku_object;
+mod stores;
+mod transaction;
 mod webhooks;
 
 use worker::{event, Context, Env, Request, Response, Result};

@@ -43,6 +43,12 @@ pub struct PushState {
     pub retry_at: BTreeMap<String, i64>,
     /// When the buffer was last recalibrated.
     pub recalibrated_at: i64,
+    /// The connected stores' writers this SKU reports to, as the catalog last answered.
+    #[serde(skip)]
+    pub connections: Vec<lastunit::connect::report::Route>,
+    /// What each connection's writer last acknowledged, and retries.
+    #[serde(default)]
+    pub reports: lastunit::connect::report::Reports,
 }
 
 /// One push to make now.

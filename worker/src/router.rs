@@ -77,6 +77,8 @@ async fn admin_route(req: Request, env: &Env, rest: &[&str]) -> Result<Response>
             admin::to_catalog(req, env, Method::Put, &format!("/connections/{p}")).await
         }
         (Method::Get, ["connections"]) => connections::list(env).await,
+        (Method::Post, ["connections", p, "resync"]) => connections::resync(env, p).await,
+        (Method::Get, ["connections", p, "levels"]) => connections::levels(&req, env, p).await,
         (Method::Get, ["skus", s]) => admin::sku_view(env, s).await,
         (Method::Get, [list @ ("locations" | "channels" | "skus" | "subscribers" | "dashboard" | "ask")]) => {
             admin::to_catalog(req, env, Method::Get, &format!("/{list}")).await

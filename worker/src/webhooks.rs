@@ -108,13 +108,20 @@ async fn apply_counts(
     now: Timestamp,
 ) -> Result<Response> {
     let refs = counts.iter().map(|c| (c.item_ref.clone(), c.location_ref.clone())).collect();
-    let matches = crate::catalog::resolve(env, provider, refs).await?;
+    let resolved = crate::catalog::resolve(env, provider, refs).await?;
     let mut events = Vec::new();
-    for (c, m) in counts.iter().zip(matches) {
+    for (c, m) in counts.iter().zip(resolved.matches) {
         let Some((sku, location)) = m else {
             ignored += 1;
             continue;
         };
+        if resolved.connected_location.as_deref() == Some(location.as_str()) {
+            // A connected store's level is its copy of lastunit's number, never a count of the
+            // shelf: its writer judges it (an echo, or the store's own change to write over).
+            crate::connections::observe(env, provider, &c.item_ref, c.quantity).await?;
+            ignored += 1;
+            continue;
+        }
         match c.event(&sku, &location, now) {
             Ok(e) => events.push(e),
             Err(e) => return http::error(400, "bad_body", e.to_string()),

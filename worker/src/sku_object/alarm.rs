@@ -1,17 +1,20 @@
 //! The SKU object's alarm: it expires holds on time, prunes what is past keeping, recalibrates
 //! the buffer hourly, and does all the network work (the summary to the catalog, subscriber
-//! pushes), so nothing that waits on the network runs inside a sale.
+//! pushes, the new availability to each connected store's writer), so nothing that waits on
+//! the network runs inside a sale.
 
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 use worker::{Method, Result};
 
+use lastunit::connect::report::Route;
 use lastunit::time::HOUR;
 use lastunit::{Timestamp, Topology};
 
 use super::{Blocked, Loaded, SkuObject};
 use crate::internal::{self, call_json, catalog_stub};
 use crate::push::{self, with_timeout, Subscriber, NETWORK_TIMEOUT_MS};
+use crate::transaction::at_time;
 
 /// Alarm delay after a change, so bursts share one summary push.
 const SETTLE_MS: i64 = 200;
@@ -54,6 +57,7 @@ impl SkuObject {
             }
         };
         self.deliver(now).await;
+        self.report(now).await;
         self.save_push()?;
         self.state.storage().set_alarm(at_time(self.next_wake(now, retry_soon))).await?;
         Ok(())
@@ -82,8 +86,8 @@ impl SkuObject {
                 next = next.min(internal::now().millis() + SETTLE_MS);
             }
         }
-        for t in p.retry_at.values() {
-            next = next.min(*t);
+        for t in p.retry_at.values().copied().chain(p.reports.next_retry().map(Timestamp::millis)) {
+            next = next.min(t);
         }
         if retry_soon {
             next = next.min(now.millis() + 5_000);
@@ -109,10 +113,14 @@ impl SkuObject {
         }
         let subscribers: Vec<Subscriber> =
             serde_json::from_value(answer.get("subscribers").cloned().unwrap_or(json!([]))).unwrap_or_default();
+        let connections: Vec<Route> =
+            serde_json::from_value(answer.get("connections").cloned().unwrap_or(json!([]))).unwrap_or_default();
         {
             let mut p = self.push.borrow_mut();
             p.summary_version = Some(version);
             p.subscribers = subscribers;
+            p.reports.keep_only(&connections);
+            p.connections = connections;
         }
         // The catalog's layout, in case a fan-out has not reached this SKU yet.
         if let Some(topology) = answer.get("topology").and_then(|t| serde_json::from_value::<Topology>(t.clone()).ok())
@@ -124,6 +132,30 @@ impl SkuObject {
             }
         }
         Ok(())
+    }
+
+    /// Tells each connected store's writer the new availability of its channel, when it
+    /// differs from what the writer acknowledged (a failure is retried with backoff).
+    async fn report(&self, now: Timestamp) {
+        let due = {
+            let Loaded::Ready(sku) = &*self.sku.borrow() else { return };
+            let p = self.push.borrow();
+            p.reports.due(sku.id(), sku.version(), &sku.config().pos_refs, &p.connections, now, |channel| {
+                sku.availability(channel).ok().map(|a| a.available)
+            })
+        };
+        let calls = due.iter().map(|r| async move {
+            let item = json!({"sku": r.sku, "item_ref": r.item_ref, "available": r.available, "version": r.version});
+            let stub = internal::connection_stub(&self.env, r.provider)?;
+            let (status, _): (u16, Value) =
+                call_json(&stub, Method::Post, "/want", Some(&json!({"items": [item]}))).await?;
+            Ok::<bool, worker::Error>(status == 200)
+        });
+        let outcomes = join_all(calls.map(|c| with_timeout(c, NETWORK_TIMEOUT_MS))).await;
+        let mut p = self.push.borrow_mut();
+        for (r, outcome) in due.iter().zip(outcomes) {
+            p.reports.record(r, matches!(outcome, Some(Ok(true))), now);
+        }
     }
 
     /// Sends each subscriber its channel's availability when it differs from what it last
@@ -139,9 +171,4 @@ impl SkuObject {
             p.record(d, ok, now);
         }
     }
-}
-
-/// An absolute alarm time (a bare number would be an offset from now).
-pub(super) fn at_time(ms: i64) -> worker::ScheduledTime {
-    worker::ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64)))
 }

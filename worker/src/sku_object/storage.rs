@@ -2,10 +2,7 @@
 //! migrations), and writing one change set in one `transactionSync`.
 
 use serde::Deserialize;
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
-use worker::worker_sys::DurableObjectStorage;
-use worker::{Env, Result, SqlStorage, SqlStorageValue};
+use worker::{Env, Result, SqlStorage};
 
 use lastunit::stored::{read_hold, StoredSku};
 use lastunit::{ChangeSet, SeenKey, Sku, Timestamp};
@@ -13,6 +10,7 @@ use lastunit::{ChangeSet, SeenKey, Sku, Timestamp};
 use super::{Loaded, SkuObject};
 use crate::internal;
 use crate::push::PushState;
+use crate::transaction::{transaction_sync, Statement};
 
 #[derive(Deserialize)]
 struct JsonRow {
@@ -47,13 +45,6 @@ pub(super) fn load_push(sql: &SqlStorage) -> PushState {
         .and_then(|rows| rows.into_iter().next())
         .and_then(|r| serde_json::from_str(&r.json).ok())
         .unwrap_or_default()
-}
-
-/// One statement of a change set's transaction.
-enum Statement {
-    Exec(&'static str, Vec<SqlStorageValue>),
-    /// A failure injected by a test ([`Faults`]).
-    Fault(String),
 }
 
 /// Test-only storage faults. Honoured only when `LASTUNIT_TEST` is `1` and
@@ -173,25 +164,4 @@ fn read_stored(sql: &SqlStorage) -> std::result::Result<Option<Sku>, lastunit::E
     let seen: Vec<SeenRow> = sql.exec("SELECT key, at FROM seen", None).and_then(|c| c.to_array()).map_err(storage)?;
     let seen = seen.into_iter().map(|r| SeenKey { key: r.key, at: Timestamp(r.at as i64) }).collect();
     Ok(Some(Sku::restore(stored, holds, seen)))
-}
-
-/// Runs `statements` in one `ctx.storage.transactionSync`: SQLite commits all of them, or rolls
-/// all of them back when one throws. workers-rs 0.8.7 wraps only the asynchronous
-/// `transaction`, so the storage object's method is called directly.
-fn transaction_sync(storage: &DurableObjectStorage, sql: &SqlStorage, statements: Vec<Statement>) -> Result<()> {
-    let sql = sql.clone();
-    let body = Closure::once(move || -> std::result::Result<JsValue, JsValue> {
-        for statement in statements {
-            match statement {
-                Statement::Exec(query, bindings) => {
-                    sql.exec(query, bindings).map_err(|e| JsValue::from_str(&e.to_string()))?;
-                }
-                Statement::Fault(why) => return Err(js_sys::Error::new(&why).into()),
-            }
-        }
-        Ok(JsValue::UNDEFINED)
-    });
-    let run: js_sys::Function = js_sys::Reflect::get(storage, &JsValue::from_str("transactionSync"))?.dyn_into()?;
-    run.call1(storage, body.as_ref().unchecked_ref())?;
-    Ok(())
 }

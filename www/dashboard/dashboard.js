@@ -7,7 +7,9 @@ const COLOURS = { store: '#2563eb', web: '#16a34a', marketplace: '#9333ea' };
 const EXTRA = ['#ea580c', '#0891b2', '#db2777', '#65a30d'];
 
 const $ = (sel, root = document) => root.querySelector(sel);
-const state = { rows: [], page: 0, channels: {}, locations: [], current: null, sockets: new Map(), refreshTimer: null, pending: null, loading: false };
+import { loadConnections, showStoreLevels } from './connections.js';
+
+const state = { rows: [], connections: [], page: 0, channels: {}, locations: [], current: null, sockets: new Map(), refreshTimer: null, pending: null, loading: false };
 
 // ---- helpers -----------------------------------------------------------------------------------
 function h(tag, attrs = {}, ...children) {
@@ -155,7 +157,9 @@ function render() {
   if (list.childElementCount !== Math.min(state.rows.length, 2000)) list.replaceChildren(...state.rows.slice(0, 2000).map((r) => h('option', { value: r.sku }, r.title)));
   watch(page.map((r) => r.sku));
   loadHistories(page);
+  showStoreLevels(page.map((r) => r.sku), state.connections, api, h);
 }
+
 
 // Catalog rows come without history (10,000 SKUs × 30 days would be megabytes); the charts of
 // the rows on screen fetch theirs, again only when a row's version moved.
@@ -488,10 +492,11 @@ async function start() {
   $('#main').hidden = false;
   $('#sign-out').hidden = false;
   await loadTopology();
+  state.connections = await loadConnections(api, h, state.connections);
   await refresh();
   if (!state.locations.length) await loadTopology();
   clearInterval(state.refreshTimer);
-  state.refreshTimer = setInterval(() => { if (!document.hidden) refresh({ quiet: true }); }, REFRESH_MS);
+  state.refreshTimer = setInterval(() => { if (!document.hidden) loadConnections(api, h, state.connections).then((c) => { state.connections = c; refresh({ quiet: true }); }); }, REFRESH_MS);
 }
 
 if (token()) start(); else askToken();

@@ -498,6 +498,9 @@ describe('WooCommerce stand-in', () => {
     const r = await fetch(`${woo.apiBase}/products/${id}`, { method: 'PUT', headers: { authorization: basic(woo.consumerKey, woo.consumerSecret) }, body: '{"stock_quantity":1}' });
     assert.equal(r.status, 200);
     assert.equal(woo.stock(id), 4);
+    const form = await fetch(`${woo.apiBase}/products/${id}`, { method: 'PUT', headers: { authorization: basic(woo.consumerKey, woo.consumerSecret), 'content-type': 'application/x-www-form-urlencoded' }, body: 'manage_stock=true&stock_quantity=2' });
+    assert.equal(form.status, 200);
+    assert.equal(woo.stock(id), 2, 'form fields are read, with "true" as a boolean');
   });
 
   test('a webhook whose deliveries keep failing is disabled, and sends nothing until it is turned back on', async () => {

@@ -116,7 +116,12 @@ export async function start(options = {}) {
     return JSON.parse(JSON.stringify(out));
   }
   /** Applies an update body; refuses bad types before changing anything. */
-  function update(p, body) {
+  function update(p, input) {
+    // WordPress coerces "true"/"false"/"1"/"0" to a boolean for a boolean field (form bodies
+    // carry only strings).
+    const body = { ...input };
+    const asBool = { true: true, 1: true, false: false, 0: false };
+    if (typeof body.manage_stock === 'string' && body.manage_stock in asBool) body.manage_stock = asBool[body.manage_stock];
     const bad = {};
     if ('stock_quantity' in body && body.stock_quantity !== null && !Number.isInteger(Number(body.stock_quantity))) bad.stock_quantity = 'stock_quantity is not of type integer.';
     if ('manage_stock' in body && typeof body.manage_stock !== 'boolean') bad.manage_stock = 'manage_stock is not of type boolean.';

@@ -8,8 +8,8 @@
 
 use serde::Serialize;
 
+use crate::ledger::LedgerEntry;
 use crate::reservation::Hold;
-use crate::sku::LedgerEntry;
 use crate::stored::StoredSku;
 use crate::Timestamp;
 

@@ -151,6 +151,21 @@ pub enum Movement {
     },
 }
 
+impl Movement {
+    /// Its `type`, as the wire and the ledger name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Movement::Sale { .. } => "sale",
+            Movement::Return { .. } => "return",
+            Movement::Receive { .. } => "receive",
+            Movement::Adjust { .. } => "adjust",
+            Movement::Transfer { .. } => "transfer",
+            Movement::Waste { .. } => "waste",
+            Movement::Count { .. } => "count",
+        }
+    }
+}
+
 /// A checked event for one SKU at one location.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockEvent {

@@ -44,11 +44,16 @@ pub mod dedupe;
 mod error;
 pub mod event;
 pub mod forecast;
+pub mod holds;
+pub mod ledger;
 pub mod names;
 pub mod pos;
 pub mod rate_limit;
+pub mod replenishment;
 pub mod reservation;
 pub mod returns;
+pub mod sales_history;
+pub mod shelves;
 pub mod sku;
 pub mod stock;
 pub mod stored;
@@ -61,8 +66,9 @@ pub use catalog::{BufferPolicy, ChannelConfig, LocationConfig, SkuConfig, Topolo
 pub use changes::{ChangeSet, SeenKey};
 pub use error::Error;
 pub use event::{EventBody, Movement, Source, StockEvent};
+pub use ledger::LedgerEntry;
 pub use reservation::{Hold, HoldRequest, HoldState};
-pub use sku::{Applied, LedgerEntry, Sku};
+pub use sku::{Applied, Sku};
 pub use stored::StoredSku;
 pub use summary::{DashboardRow, SkuSummary};
 

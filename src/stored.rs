@@ -26,11 +26,11 @@ use serde::{Deserialize, Serialize};
 use crate::allocation::Allocations;
 use crate::catalog::{SkuConfig, Topology};
 use crate::forecast::IncomingLine;
+use crate::replenishment::Transit;
 use crate::reservation::Hold;
 use crate::returns::ReturnStats;
-use crate::sku::Transit;
+use crate::sales_history::DayStat;
 use crate::stock::LocationStock;
-use crate::summary::DayStat;
 use crate::velocity::Velocity;
 use crate::{Error, Timestamp};
 

@@ -7,23 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::BufferPolicy;
 use crate::forecast::{days_of_supply, projected_stockout, risk, IncomingLine, Risk};
+use crate::replenishment::Transit;
 use crate::returns::{flagged, ReturnStats};
-use crate::sku::Transit;
+use crate::sales_history::DayStat;
 use crate::velocity::Velocity;
 use crate::Timestamp;
-
-/// One day of a SKU's history, for charts.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct DayStat {
-    /// Days since the Unix epoch.
-    pub day: i64,
-    /// Sellable units on hand at the end of the day (or now, for today).
-    pub closing_on_hand: i64,
-    /// Units sold per channel.
-    pub sales: BTreeMap<String, i64>,
-    /// Units received.
-    pub received: i64,
-}
 
 /// The detached picture of one SKU.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -259,6 +247,10 @@ pub fn dashboard(summaries: &[SkuSummary], now: Timestamp, q: &DashboardQuery) -
     DashboardPage { total, offset: q.offset, rows }
 }
 
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,8 +303,4 @@ mod tests {
         assert_eq!(second.rows[0].sku, "later");
         assert!(!second.rows[0].history.as_ref().unwrap().is_empty());
     }
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }

@@ -48,7 +48,7 @@ fn at(ms: f64) -> Timestamp {
 struct Outcome<'a> {
     outcome: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    entry: Option<crate::sku::LedgerEntry>,
+    entry: Option<crate::ledger::LedgerEntry>,
 }
 
 #[wasm_bindgen]

@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use lastunit::forecast::IncomingLine;
+use lastunit::replenishment::{MAX_IN_TRANSIT, MAX_OPEN_LINES};
 use lastunit::returns::{MAX_REASONS, OTHER_REASON};
-use lastunit::sku::{MAX_IN_TRANSIT, MAX_OPEN_LINES};
 
 fn line(po: usize) -> IncomingLine {
     IncomingLine { po_id: format!("PO-{po}"), location: "warehouse".into(), quantity: 1, expected_at: minutes(60) }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::stock::{CountOutcome, LocationStock};
+use crate::stock::{CountOutcome, LocationStock, Sighting};
 use crate::{entry, Timestamp};
 
 /// Stock per location. A location with nothing ever moved is not listed.
@@ -44,7 +44,7 @@ impl Shelves {
     /// movement already includes it (so it changes nothing), a note saying so for the ledger.
     pub fn shelve(&mut self, location: &str, units: i64, at: Timestamp, now: Timestamp) -> (i64, Option<String>) {
         let stock = entry(&mut self.stock, location);
-        let moved = stock.apply(units, at, now, false);
+        let moved = stock.apply(units, at, now, Sighting::ByPos);
         let note =
             (moved != units).then(|| format!("already in the count of {}", stock.counted_at.unwrap_or_default()));
         (moved, note)
@@ -53,7 +53,7 @@ impl Shelves {
     /// Takes `units` off the shelf at `location` for a sale committed at the edge at `now`,
     /// which a PoS count may not include yet.
     pub fn sell_at_edge(&mut self, location: &str, units: i64, now: Timestamp) {
-        entry(&mut self.stock, location).apply(-units, now, now, true);
+        entry(&mut self.stock, location).apply(-units, now, now, Sighting::Edge);
     }
 
     /// Keeps `units` returned at `location` off the shelf.

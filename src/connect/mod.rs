@@ -20,9 +20,11 @@ use crate::Error;
 
 pub mod connection;
 pub mod echo;
+pub mod orders;
 pub mod outbox;
 pub mod report;
 pub mod shopify;
+pub mod square_out;
 pub mod status;
 pub mod woocommerce;
 

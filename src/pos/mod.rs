@@ -63,7 +63,9 @@ pub mod clover;
 pub mod lastunit;
 pub mod lightspeed;
 pub mod shopify;
+pub mod shopify_orders;
 pub mod square;
+pub mod woocommerce;
 
 // proptest is a native-only dev-dependency (see Cargo.toml).
 #[cfg(all(test, not(target_arch = "wasm32")))]

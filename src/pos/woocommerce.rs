@@ -1,0 +1,296 @@
+//! WooCommerce: `POST /webhooks/woocommerce`, topics `order.created` and `order.updated`.
+//!
+//! `X-WC-Webhook-Signature` is the base64 HMAC-SHA256 of the raw body, keyed with the webhook's
+//! secret (`WOOCOMMERCE_WEBHOOK_SECRET`); `X-WC-Webhook-Topic` names the topic. When a webhook is
+//! created WooCommerce posts one unsigned ping, the form body `webhook_id=<n>`, and disables the
+//! webhook unless it is answered 2xx: [`read`] gives [`WooDelivery::Ping`] for it, which changes
+//! nothing. The body of an order topic is the REST order:
+//! `{"id": 727, "status": "processing", "date_created_gmt": "2026-11-26T10:00:00",
+//! "date_modified_gmt": "...", "line_items": [{"id": 315, "product_id": 93, "variation_id": 0,
+//! "quantity": 2, "sku": "woo-tshirt", ...}]}`.
+//!
+//! What an order's status means for stock, as WooCommerce itself reduces and restores it:
+//! - `pending`, `on-hold`, `processing`, `completed`: each line is sold (`order:<id>:line:<line>`);
+//!   the same ids whatever the topic, so an order announced by `order.created` and again by each
+//!   `order.updated` is sold once, and an `order.created` that never arrived is made up for;
+//! - `cancelled`, `refunded`: each line comes back (`order:<id>:line:<line>:back`, one id for
+//!   both, so a cancelled order later marked refunded comes back once);
+//! - anything else (`failed`, `checkout-draft`, `trash`, ...): nothing moves.
+//!
+//! The delivery id (`X-WC-Webhook-Delivery-ID`) changes with every attempt, so it names no
+//! change: the line ids above do. Lines match a SKU by `sku`, then by `pos_refs.woocommerce`
+//! (`product_id`, or `product_id/variation_id` for a variation).
+
+use serde_json::Value;
+
+use super::{
+    bad, check_secret, check_size, decode_base64_digest, dedupe_key, field, header, id_value, parse_json,
+    quantity_value, verify_hmac, PosError,
+};
+use crate::connect::orders::{LineChange, OrderLine, OrderNotice};
+use crate::connect::woocommerce::WooRef;
+use crate::connect::Provider;
+use crate::Timestamp;
+
+/// A new order.
+pub const ORDER_CREATED: &str = "order.created";
+/// A changed order (its status says what it means for stock).
+pub const ORDER_UPDATED: &str = "order.updated";
+
+/// Statuses under which WooCommerce holds or has taken the order's units.
+const SOLD: [&str; 4] = ["pending", "on-hold", "processing", "completed"];
+
+/// One verified WooCommerce delivery.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WooDelivery {
+    /// The unsigned ping sent when the webhook is created: answer 200, change nothing.
+    Ping {
+        /// The webhook's id in WooCommerce.
+        webhook_id: u64,
+    },
+    /// An order topic.
+    Order(OrderNotice),
+    /// Another topic: counted `ignored`.
+    Other,
+}
+
+/// Verifies and reads one WooCommerce delivery (`signature`: `X-WC-Webhook-Signature`,
+/// `topic`: `X-WC-Webhook-Topic`). `now` dates an order that carries no GMT time.
+pub fn read(
+    body: &[u8],
+    signature: Option<&str>,
+    topic: Option<&str>,
+    secret: &str,
+    now: Timestamp,
+) -> Result<WooDelivery, PosError> {
+    check_size(body)?;
+    if let Some(webhook_id) = ping(body) {
+        return Ok(WooDelivery::Ping { webhook_id });
+    }
+    check_secret(secret, "WOOCOMMERCE_WEBHOOK_SECRET")?;
+    let name = "X-WC-Webhook-Signature";
+    let sig = decode_base64_digest(header(signature, name)?, name)?;
+    verify_hmac(secret.as_bytes(), &[body], &sig)?;
+
+    let topic = topic
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| bad("the X-WC-Webhook-Topic header is missing"))?;
+    if topic != ORDER_CREATED && topic != ORDER_UPDATED {
+        return Ok(WooDelivery::Other);
+    }
+    let v = parse_json(body)?;
+    if !v.is_object() {
+        return Err(bad("expected a JSON object"));
+    }
+    order(&v, topic, now).map(WooDelivery::Order)
+}
+
+/// `webhook_id=<digits>` and nothing else: the creation ping.
+fn ping(body: &[u8]) -> Option<u64> {
+    let rest = body.strip_prefix(b"webhook_id=")?;
+    let digits = std::str::from_utf8(rest).ok()?.trim_end();
+    if digits.is_empty() || digits.len() > 19 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+fn order(v: &Value, topic: &str, now: Timestamp) -> Result<OrderNotice, PosError> {
+    let order_id = id_value(field(v, "id")?, "id")?;
+    let status = field(v, "status")?.as_str().ok_or_else(|| bad("`status` must be a string"))?;
+    let time_field = if topic == ORDER_CREATED { "date_created_gmt" } else { "date_modified_gmt" };
+    let occurred_at = match v.get(time_field).filter(|t| !t.is_null()) {
+        Some(t) => gmt_time(t, time_field)?,
+        None => now,
+    };
+    let change = if SOLD.contains(&status) {
+        Some(LineChange::Sold)
+    } else {
+        match status {
+            "cancelled" => Some(LineChange::Restocked { reason: "cancelled" }),
+            "refunded" => Some(LineChange::Restocked { reason: "refunded" }),
+            _ => None,
+        }
+    };
+    let items = field(v, "line_items")?.as_array().ok_or_else(|| bad("`line_items` must be a list"))?;
+    let mut notice =
+        OrderNotice { provider: Provider::Woocommerce, order_id, occurred_at, lines: Vec::new(), unchanged: 0 };
+    for (i, item) in items.iter().enumerate() {
+        let name = format!("line_items[{i}]");
+        let line_id = id_value(field(item, "id")?, &format!("{name}.id"))?;
+        let quantity = quantity_value(field(item, "quantity")?, &format!("{name}.quantity"))?;
+        let Some(change) = change.clone().filter(|_| quantity > 0) else {
+            notice.unchanged += 1;
+            continue;
+        };
+        let sku = match item.get("sku") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+            Some(_) => return Err(bad(format!("`{name}.sku` must be a string"))),
+        };
+        let id = |key: &str| -> Result<u64, PosError> {
+            match item.get(key) {
+                None | Some(Value::Null) => Ok(0),
+                Some(x) => x.as_u64().ok_or_else(|| bad(format!("`{name}.{key}` must be a whole number"))),
+            }
+        };
+        let (product, variation) = (id("product_id")?, id("variation_id")?);
+        // A line whose product was deleted has product_id 0: only its SKU code can match it.
+        let item_ref = (product != 0)
+            .then(|| if variation == 0 { WooRef::of(product, 0) } else { WooRef::of(variation, product) }.to_string());
+        let mut parts = vec!["order", notice.order_id.as_str(), "line", line_id.as_str()];
+        if change != LineChange::Sold {
+            parts.push("back");
+        }
+        notice.lines.push(OrderLine { event_id: dedupe_key(&parts), sku, item_ref, quantity, change });
+    }
+    Ok(notice)
+}
+
+/// WooCommerce's `*_gmt` times carry no offset (`2026-11-26T10:00:00`): they are UTC.
+fn gmt_time(v: &Value, name: &str) -> Result<Timestamp, PosError> {
+    let s = v.as_str().unwrap_or_default();
+    let zoned = if s.len() == 19 { format!("{s}Z") } else { s.to_string() };
+    Timestamp::parse(&zoned).ok_or_else(|| bad(format!("`{name}` must be a time such as 2026-11-26T10:00:00")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    const SECRET: &str = "hush-woo";
+    // Shaped like WooCommerce's REST v3 order (trimmed).
+    const ORDER: &str = r#"{"id":727,"parent_id":0,"status":"processing","currency":"USD",
+        "date_created":"2026-11-26T05:00:00","date_created_gmt":"2026-11-26T10:00:00",
+        "date_modified":"2026-11-26T05:10:00","date_modified_gmt":"2026-11-26T10:10:00",
+        "line_items":[
+          {"id":315,"name":"Woo Single #1","product_id":93,"variation_id":0,"quantity":2,"sku":""},
+          {"id":316,"name":"Ship Your Idea - Color: Black","product_id":22,"variation_id":23,"quantity":1,"sku":"idea-black"}
+        ]}"#;
+
+    fn sign(body: &str) -> String {
+        base64::engine::general_purpose::STANDARD
+            .encode(super::super::hmac_sha256(SECRET.as_bytes(), &[body.as_bytes()]))
+    }
+
+    fn now() -> Timestamp {
+        Timestamp::parse("2026-11-26T12:00:00Z").unwrap()
+    }
+
+    fn read_topic(topic: &str, body: &str) -> Result<WooDelivery, PosError> {
+        read(body.as_bytes(), Some(&sign(body)), Some(topic), SECRET, now())
+    }
+
+    fn lines(d: WooDelivery) -> Vec<OrderLine> {
+        match d {
+            WooDelivery::Order(n) => n.lines,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_new_order_sells_each_line_matched_by_sku_or_product() {
+        let WooDelivery::Order(n) = read_topic(ORDER_CREATED, ORDER).unwrap() else { panic!() };
+        assert_eq!((n.provider, n.order_id.as_str()), (Provider::Woocommerce, "727"));
+        assert_eq!(n.occurred_at.to_string(), "2026-11-26T10:00:00Z");
+        assert_eq!(
+            n.lines,
+            vec![
+                OrderLine {
+                    event_id: "order:727:line:315".into(),
+                    sku: None,
+                    item_ref: Some("93".into()),
+                    quantity: 2,
+                    change: LineChange::Sold
+                },
+                OrderLine {
+                    event_id: "order:727:line:316".into(),
+                    sku: Some("idea-black".into()),
+                    item_ref: Some("22/23".into()),
+                    quantity: 1,
+                    change: LineChange::Sold
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn an_update_sells_under_the_same_ids_or_brings_the_lines_back() {
+        let created = lines(read_topic(ORDER_CREATED, ORDER).unwrap());
+        let WooDelivery::Order(updated) = read_topic(ORDER_UPDATED, ORDER).unwrap() else { panic!() };
+        assert_eq!(updated.lines, created, "a paid order's update is the same sale");
+        assert_eq!(updated.occurred_at.to_string(), "2026-11-26T10:10:00Z");
+        let back = |status: &str| lines(read_topic(ORDER_UPDATED, &ORDER.replace("processing", status)).unwrap());
+        let cancelled = back("cancelled");
+        assert_eq!(cancelled[0].event_id, "order:727:line:315:back");
+        assert_eq!(cancelled[0].change, LineChange::Restocked { reason: "cancelled" });
+        let refunded = back("refunded");
+        assert_eq!(refunded[1].change, LineChange::Restocked { reason: "refunded" });
+        assert_eq!(
+            cancelled.iter().map(|l| &l.event_id).collect::<Vec<_>>(),
+            refunded.iter().map(|l| &l.event_id).collect::<Vec<_>>(),
+            "cancelled then refunded comes back once"
+        );
+        for status in ["failed", "checkout-draft", "trash"] {
+            let WooDelivery::Order(n) = read_topic(ORDER_UPDATED, &ORDER.replace("processing", status)).unwrap() else {
+                panic!()
+            };
+            assert!(n.lines.is_empty() && n.unchanged == 2, "{status}");
+        }
+        for status in ["pending", "on-hold", "completed"] {
+            assert_eq!(lines(read_topic(ORDER_CREATED, &ORDER.replace("processing", status)).unwrap()), created);
+        }
+    }
+
+    #[test]
+    fn the_creation_ping_is_answered_unsigned_and_other_topics_are_ignored() {
+        assert_eq!(read(b"webhook_id=14", None, None, "", now()).unwrap(), WooDelivery::Ping { webhook_id: 14 });
+        assert_eq!(read_topic("product.updated", r#"{"id":93}"#).unwrap(), WooDelivery::Other);
+        // Anything that is not exactly the ping must be signed.
+        for body in ["webhook_id=", "webhook_id=14&x=1", "webhook_id=-1", "{\"webhook_id\":14}"] {
+            assert!(matches!(
+                read(body.as_bytes(), None, Some(ORDER_CREATED), SECRET, now()),
+                Err(PosError::Unauthorized(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn refuses_what_woocommerce_did_not_sign() {
+        let good = sign(ORDER);
+        let tampered = ORDER.replace("\"quantity\":2", "\"quantity\":20");
+        for (body, sig, secret) in [
+            (ORDER, None, SECRET),
+            (ORDER, Some("nope"), SECRET),
+            (tampered.as_str(), Some(good.as_str()), SECRET),
+            (ORDER, Some(good.as_str()), ""),
+            (ORDER, Some(good.as_str()), "other"),
+        ] {
+            assert!(
+                matches!(
+                    read(body.as_bytes(), sig, Some(ORDER_CREATED), secret, now()),
+                    Err(PosError::Unauthorized(_))
+                ),
+                "{sig:?} {secret}"
+            );
+        }
+    }
+
+    #[test]
+    fn signed_garbage_is_a_bad_body() {
+        for body in [
+            "[]".to_string(),
+            "webhook_id=x".to_string(),
+            ORDER.replace("\"status\":\"processing\",", ""),
+            ORDER.replace("\"quantity\":2", "\"quantity\":2.5"),
+            ORDER.replace("\"product_id\":93", "\"product_id\":\"93\""),
+            ORDER.replace("2026-11-26T10:00:00\"", "yesterday\""),
+        ] {
+            assert!(matches!(read_topic(ORDER_CREATED, &body), Err(PosError::BadBody(_))), "{body}");
+        }
+        let sig = sign(ORDER);
+        assert!(matches!(read(ORDER.as_bytes(), Some(&sig), None, SECRET, now()), Err(PosError::BadBody(_))));
+    }
+}

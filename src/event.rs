@@ -179,6 +179,10 @@ pub struct StockEvent {
     pub occurred_at: Timestamp,
     /// What it does.
     pub movement: Movement,
+    /// The key of the sale this return gives back (a cancelled order line): it moves stock only
+    /// if that sale was applied, and a sale arriving after it is already given back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undoes: Option<String>,
 }
 
 const MAX_REASON: usize = 200;
@@ -285,6 +289,7 @@ impl EventBody {
             location: self.location.clone(),
             occurred_at: self.occurred_at.unwrap_or(now),
             movement,
+            undoes: None,
         })
     }
 }

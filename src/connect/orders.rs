@@ -57,6 +57,9 @@ pub struct OrderLine {
     pub quantity: i64,
     /// Sold or restocked.
     pub change: LineChange,
+    /// For a line that takes back an order line the store never fulfilled (a cancellation):
+    /// the event id of that line's sale. It gives back only what that sale took.
+    pub undoes: Option<String>,
 }
 
 /// One verified store webhook about an order.
@@ -162,7 +165,9 @@ impl OrderNotice {
                 restock,
                 ..EventBody::default()
             };
-            out.events.push(body.check(self.provider.as_str(), now)?);
+            let mut event = body.check(self.provider.as_str(), now)?;
+            event.undoes = line.undoes.as_ref().map(|id| format!("{}:{id}", self.provider));
+            out.events.push(event);
         }
         Ok(out)
     }
@@ -186,6 +191,7 @@ mod tests {
             item_ref: item_ref.map(str::to_string),
             quantity: 2,
             change,
+            undoes: None,
         }
     }
 

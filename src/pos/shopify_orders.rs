@@ -10,12 +10,16 @@
 //!   "refund_line_items": [{"id": 104689539, "line_item_id": 703073504, "quantity": 1,
 //!   "restock_type": "return", "line_item": {"variant_id": ..., "sku": ...}}]}`.
 //!
-//! A new order sells each line. Units come back only when Shopify restocks them: a refund line
-//! whose `restock_type` is `return`, `cancel` or `legacy_restock` (`no_restock` moves nothing). A
-//! cancellation restocks through the refund it creates, which Shopify both embeds in the
-//! cancelled order (`refunds`) and announces as `refunds/create`: both read the same refund
-//! lines under the same ids (`refund-line:<id>`), so whichever arrives first counts and the other
-//! is a duplicate. Lines match a SKU by `sku`, then by `variant_id` against `pos_refs.shopify`.
+//! A new order sells each line (`order:<id>:line:<line>`). A refund brings back the lines Shopify
+//! restocks: `restock_type` `return`, `cancel` or `legacy_restock` (`no_restock` moves nothing),
+//! each under its refund line's id (`refund-line:<id>`), which the refund carries both in
+//! `refunds/create` and inside the order's `refunds`, so it counts once however it arrives.
+//!
+//! A cancelled order is one Shopify has not fulfilled (it refuses to cancel fulfilled ones), so
+//! its units never left the shelf: every unit of every line that no refund in the order already
+//! restocked comes back (`order:<id>:line:<line>:cancel`), whether or not the merchant asked
+//! Shopify to restock its own count. Lines match a SKU by `sku`, then by `variant_id` against
+//! `pos_refs.shopify`.
 
 use serde_json::Value;
 
@@ -79,6 +83,7 @@ fn order_created(v: &Value) -> Result<OrderNotice, PosError> {
             item_ref,
             quantity,
             change: LineChange::Sold,
+            undoes: None,
         });
     }
     Ok(notice)
@@ -97,8 +102,28 @@ fn order_cancelled(v: &Value) -> Result<OrderNotice, PosError> {
         Some(Value::Array(r)) => r.as_slice(),
         Some(_) => return Err(bad("`refunds` must be a list")),
     };
+    let mut restocked: Vec<(String, i64)> = Vec::new();
     for (r, refund) in refunds.iter().enumerate() {
-        refund_lines(refund, &format!("refunds[{r}]"), items, &mut notice)?;
+        restocked.extend(refund_lines(refund, &format!("refunds[{r}]"), items, &mut notice)?);
+    }
+    for (i, item) in items.iter().enumerate() {
+        let name = format!("line_items[{i}]");
+        let line_id = id_value(field(item, "id")?, &format!("{name}.id"))?;
+        let quantity = quantity_value(field(item, "quantity")?, &format!("{name}.quantity"))?;
+        let back: i64 = restocked.iter().filter(|(l, _)| *l == line_id).map(|(_, q)| q).sum();
+        let left = quantity - back;
+        if left <= 0 {
+            continue;
+        }
+        let (sku, item_ref) = product(item, &name)?;
+        notice.lines.push(OrderLine {
+            event_id: dedupe_key(&["order", &notice.order_id, "line", &line_id, "cancel"]),
+            sku,
+            item_ref,
+            quantity: left,
+            change: LineChange::Restocked { reason: "cancelled" },
+            undoes: Some(dedupe_key(&["order", &notice.order_id, "line", &line_id])),
+        });
     }
     Ok(notice)
 }
@@ -113,9 +138,16 @@ fn refund_created(v: &Value) -> Result<OrderNotice, PosError> {
     Ok(notice)
 }
 
-/// The restocked lines of one refund. `order_items` are the order's `line_items`, to find what a
-/// refund line without an embedded `line_item` refers to.
-fn refund_lines(refund: &Value, name: &str, order_items: &[Value], notice: &mut OrderNotice) -> Result<(), PosError> {
+/// The restocked lines of one refund, added to `notice`; gives `(order line id, units)` of each.
+/// `order_items` are the order's `line_items`, to find what a refund line without an embedded
+/// `line_item` refers to.
+fn refund_lines(
+    refund: &Value,
+    name: &str,
+    order_items: &[Value],
+    notice: &mut OrderNotice,
+) -> Result<Vec<(String, i64)>, PosError> {
+    let mut restocked = Vec::new();
     // `restock` (deprecated) is the whole refund's flag, for lines without a `restock_type`.
     let restock_all = refund.get("restock").and_then(Value::as_bool).unwrap_or(false);
     for (i, rli) in list(refund, "refund_line_items")?.iter().enumerate() {
@@ -133,26 +165,34 @@ fn refund_lines(refund: &Value, name: &str, order_items: &[Value], notice: &mut 
             notice.unchanged += 1;
             continue;
         };
-        let item = match rli.get("line_item").filter(|l| l.is_object()) {
+        let embedded = rli.get("line_item").filter(|l| l.is_object());
+        let line_id = match (rli.get("line_item_id").filter(|x| !x.is_null()), embedded) {
+            (Some(x), _) => id_value(x, &format!("{name}.line_item_id"))?,
+            (None, Some(item)) => id_value(field(item, "id")?, &format!("{name}.line_item.id"))?,
+            (None, None) => return Err(bad(format!("`{name}.line_item_id` is missing"))),
+        };
+        let item = match embedded {
             Some(item) => item,
-            None => {
-                let line_id = id_value(field(rli, "line_item_id")?, &format!("{name}.line_item_id"))?;
-                order_items
-                    .iter()
-                    .find(|it| it.get("id").and_then(|x| id_value(x, "id").ok()).as_deref() == Some(line_id.as_str()))
-                    .ok_or_else(|| bad(format!("`{name}` names line item {line_id}, which the order does not have")))?
-            }
+            None => order_items
+                .iter()
+                .find(|it| it.get("id").and_then(|x| id_value(x, "id").ok()).as_deref() == Some(line_id.as_str()))
+                .ok_or_else(|| bad(format!("`{name}` names line item {line_id}, which the order does not have")))?,
         };
         let (sku, item_ref) = product(item, &format!("{name}.line_item"))?;
+        // Restocking an unfulfilled line gives back what its sale took; a return is a unit
+        // coming back through the door, sold here or not.
+        let undoes = (reason == "cancelled").then(|| dedupe_key(&["order", &notice.order_id, "line", &line_id]));
         notice.lines.push(OrderLine {
             event_id: dedupe_key(&["refund-line", &id]),
             sku,
             item_ref,
             quantity,
             change: LineChange::Restocked { reason },
+            undoes,
         });
+        restocked.push((line_id, quantity));
     }
-    Ok(())
+    Ok(restocked)
 }
 
 /// A line's `sku` (blank: none) and `variant_id` (null for a custom line).
@@ -220,6 +260,7 @@ mod tests {
                     item_ref: Some("808950810".into()),
                     quantity: 1,
                     change: LineChange::Sold,
+                    undoes: None,
                 },
                 OrderLine {
                     event_id: "order:820982911946154508:line:141249953214522974".into(),
@@ -227,6 +268,7 @@ mod tests {
                     item_ref: None,
                     quantity: 2,
                     change: LineChange::Sold,
+                    undoes: None,
                 },
             ]
         );
@@ -247,6 +289,7 @@ mod tests {
                 item_ref: Some("808950810".into()),
                 quantity: 1,
                 change: LineChange::Restocked { reason: "returned" },
+                undoes: None,
             }]
         );
         assert_eq!(n.unchanged, 1, "no_restock moves nothing");
@@ -256,27 +299,50 @@ mod tests {
         assert!(matches!(read_topic(REFUNDS_CREATE, &unknown), Err(PosError::BadBody(_))));
     }
 
+    fn cancelled(refunds: &str) -> String {
+        ORDER.replace(r#""cancelled_at":null"#, r#""cancelled_at":"2026-11-26T10:30:00Z""#).replacen(
+            "\n        \"line_items\"",
+            &format!("\"refunds\":[{refunds}],\n        \"line_items\""),
+            1,
+        )
+    }
+
     #[test]
-    fn a_cancellation_restocks_through_its_refund_under_the_refunds_ids() {
+    fn a_cancelled_order_brings_back_every_unit_no_refund_restocked() {
+        let n = read_topic(ORDERS_CANCELLED, &cancelled("")).unwrap().unwrap();
+        assert_eq!(n.occurred_at.to_string(), "2026-11-26T10:30:00Z");
+        let back: Vec<(&str, i64)> = n.lines.iter().map(|l| (l.event_id.as_str(), l.quantity)).collect();
+        assert_eq!(
+            back,
+            [
+                ("order:820982911946154508:line:866550311766439020:cancel", 1),
+                ("order:820982911946154508:line:141249953214522974:cancel", 2)
+            ]
+        );
+        assert!(n.lines.iter().all(|l| l.change == LineChange::Restocked { reason: "cancelled" }));
+        assert_eq!(n.lines[0].item_ref.as_deref(), Some("808950810"));
+        assert_eq!(n.lines[0].undoes.as_deref(), Some("order:820982911946154508:line:866550311766439020"));
+    }
+
+    #[test]
+    fn a_refund_inside_the_cancelled_order_counts_once_under_its_own_ids() {
         let refund = REFUND.replace(r#""restock_type":"return""#, r#""restock_type":"cancel""#);
-        // As Shopify embeds the refund in the cancelled order, with and without its `line_item`.
+        // Embedded with and without its `line_item`, as the order's `refunds` may carry it.
         let bare = refund.replace(
             r#","line_item":{"id":866550311766439020,"variant_id":808950810,"sku":"IPOD2008PINK","quantity":1}"#,
             "",
         );
+        let via_refund = read_topic(REFUNDS_CREATE, &refund).unwrap().unwrap();
+        assert_eq!(via_refund.lines[0].change, LineChange::Restocked { reason: "cancelled" });
+        assert_eq!(via_refund.lines[0].undoes.as_deref(), Some("order:820982911946154508:line:866550311766439020"));
         for embedded in [refund.as_str(), bare.as_str()] {
-            let cancelled = ORDER
-                .replace(r#""cancelled_at":null"#, r#""cancelled_at":"2026-11-26T10:30:00Z""#)
-                .replacen("\n        \"line_items\"", &format!("\"refunds\":[{embedded}],\n        \"line_items\""), 1);
-            let n = read_topic(ORDERS_CANCELLED, &cancelled).unwrap().unwrap();
-            assert_eq!(n.occurred_at.to_string(), "2026-11-26T10:30:00Z");
-            let via_refund = read_topic(REFUNDS_CREATE, &refund).unwrap().unwrap();
-            assert_eq!(n.lines, via_refund.lines, "both topics name the same refund lines");
-            assert_eq!(n.lines[0].change, LineChange::Restocked { reason: "cancelled" });
+            let n = read_topic(ORDERS_CANCELLED, &cancelled(embedded)).unwrap().unwrap();
+            // The refund's restocked line (a duplicate of refunds/create), then the units no
+            // refund restocked: line 1's one unit was, line 2's two were not (no_restock).
+            assert_eq!(n.lines[0], via_refund.lines[0]);
+            let rest: Vec<(&str, i64)> = n.lines[1..].iter().map(|l| (l.event_id.as_str(), l.quantity)).collect();
+            assert_eq!(rest, [("order:820982911946154508:line:141249953214522974:cancel", 2)]);
         }
-        // Cancelled without restocking: nothing comes back.
-        let n = read_topic(ORDERS_CANCELLED, ORDER).unwrap().unwrap();
-        assert!(n.lines.is_empty());
     }
 
     #[test]

@@ -10,12 +10,16 @@
 //! "quantity": 2, "sku": "woo-tshirt", ...}]}`.
 //!
 //! What an order's status means for stock, as WooCommerce itself reduces and restores it:
-//! - `pending`, `on-hold`, `processing`, `completed`: each line is sold (`order:<id>:line:<line>`);
+//! - `on-hold`, `processing`, `completed`: each line is sold (`order:<id>:line:<line>`);
 //!   the same ids whatever the topic, so an order announced by `order.created` and again by each
 //!   `order.updated` is sold once, and an `order.created` that never arrived is made up for;
 //! - `cancelled`, `refunded`: each line comes back (`order:<id>:line:<line>:back`, one id for
-//!   both, so a cancelled order later marked refunded comes back once);
-//! - anything else (`failed`, `checkout-draft`, `trash`, ...): nothing moves.
+//!   both, so a cancelled order later marked refunded comes back once), but only what its sale
+//!   took: an order cancelled while `pending` (never paid, so WooCommerce never reduced its
+//!   stock) gives nothing back ([`StockEvent::undoes`](crate::StockEvent));
+//! - anything else (`pending`, `failed`, `checkout-draft`, `trash`, ...): nothing moves. A
+//!   `refunded` order restocks every line (WooCommerce's refund form restocks by default);
+//!   partial refunds leave the status alone and are not read.
 //!
 //! The delivery id (`X-WC-Webhook-Delivery-ID`) changes with every attempt, so it names no
 //! change: the line ids above do. Lines match a SKU by `sku`, then by `pos_refs.woocommerce`
@@ -37,8 +41,8 @@ pub const ORDER_CREATED: &str = "order.created";
 /// A changed order (its status says what it means for stock).
 pub const ORDER_UPDATED: &str = "order.updated";
 
-/// Statuses under which WooCommerce holds or has taken the order's units.
-const SOLD: [&str; 4] = ["pending", "on-hold", "processing", "completed"];
+/// Statuses under which WooCommerce has taken the order's units off its stock.
+const SOLD: [&str; 3] = ["on-hold", "processing", "completed"];
 
 /// One verified WooCommerce delivery.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -139,11 +143,14 @@ fn order(v: &Value, topic: &str, now: Timestamp) -> Result<OrderNotice, PosError
         // A line whose product was deleted has product_id 0: only its SKU code can match it.
         let item_ref = (product != 0)
             .then(|| if variation == 0 { WooRef::of(product, 0) } else { WooRef::of(variation, product) }.to_string());
-        let mut parts = vec!["order", notice.order_id.as_str(), "line", line_id.as_str()];
-        if change != LineChange::Sold {
-            parts.push("back");
-        }
-        notice.lines.push(OrderLine { event_id: dedupe_key(&parts), sku, item_ref, quantity, change });
+        let sale = dedupe_key(&["order", &notice.order_id, "line", &line_id]);
+        let (event_id, undoes) = match change {
+            LineChange::Sold => (sale, None),
+            LineChange::Restocked { .. } => {
+                (dedupe_key(&["order", &notice.order_id, "line", &line_id, "back"]), Some(sale))
+            }
+        };
+        notice.lines.push(OrderLine { event_id, sku, item_ref, quantity, change, undoes });
     }
     Ok(notice)
 }
@@ -203,14 +210,16 @@ mod tests {
                     sku: None,
                     item_ref: Some("93".into()),
                     quantity: 2,
-                    change: LineChange::Sold
+                    change: LineChange::Sold,
+                    undoes: None,
                 },
                 OrderLine {
                     event_id: "order:727:line:316".into(),
                     sku: Some("idea-black".into()),
                     item_ref: Some("22/23".into()),
                     quantity: 1,
-                    change: LineChange::Sold
+                    change: LineChange::Sold,
+                    undoes: None,
                 },
             ]
         );
@@ -226,6 +235,7 @@ mod tests {
         let cancelled = back("cancelled");
         assert_eq!(cancelled[0].event_id, "order:727:line:315:back");
         assert_eq!(cancelled[0].change, LineChange::Restocked { reason: "cancelled" });
+        assert_eq!(cancelled[0].undoes.as_deref(), Some("order:727:line:315"), "gives back only what was sold");
         let refunded = back("refunded");
         assert_eq!(refunded[1].change, LineChange::Restocked { reason: "refunded" });
         assert_eq!(
@@ -233,13 +243,13 @@ mod tests {
             refunded.iter().map(|l| &l.event_id).collect::<Vec<_>>(),
             "cancelled then refunded comes back once"
         );
-        for status in ["failed", "checkout-draft", "trash"] {
+        for status in ["pending", "failed", "checkout-draft", "trash"] {
             let WooDelivery::Order(n) = read_topic(ORDER_UPDATED, &ORDER.replace("processing", status)).unwrap() else {
                 panic!()
             };
             assert!(n.lines.is_empty() && n.unchanged == 2, "{status}");
         }
-        for status in ["pending", "on-hold", "completed"] {
+        for status in ["on-hold", "completed"] {
             assert_eq!(lines(read_topic(ORDER_CREATED, &ORDER.replace("processing", status)).unwrap()), created);
         }
     }

@@ -183,6 +183,10 @@ pub struct StockEvent {
     /// if that sale was applied, and a sale arriving after it is already given back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub undoes: Option<String>,
+    /// An order a connected store took: the location's PoS has not seen it, so counts treat it
+    /// like a checkout at the edge (`stock.rs`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub online: bool,
 }
 
 const MAX_REASON: usize = 200;
@@ -290,6 +294,7 @@ impl EventBody {
             occurred_at: self.occurred_at.unwrap_or(now),
             movement,
             undoes: None,
+            online: false,
         })
     }
 }

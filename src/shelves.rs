@@ -40,11 +40,18 @@ impl Shelves {
     }
 
     /// Moves `units` (signed) on or off the shelf at `location` for an event that happened at
-    /// `at`. Returns the change of units on hand and, when an absolute count taken after the
+    /// `at`, which the location's PoS learns of as `sighting` says. Returns the change of units on hand and, when an absolute count taken after the
     /// movement already includes it (so it changes nothing), a note saying so for the ledger.
-    pub fn shelve(&mut self, location: &str, units: i64, at: Timestamp, now: Timestamp) -> (i64, Option<String>) {
+    pub fn shelve(
+        &mut self,
+        location: &str,
+        units: i64,
+        at: Timestamp,
+        now: Timestamp,
+        sighting: Sighting,
+    ) -> (i64, Option<String>) {
         let stock = entry(&mut self.stock, location);
-        let moved = stock.apply(units, at, now, Sighting::ByPos);
+        let moved = stock.apply(units, at, now, sighting);
         let note =
             (moved != units).then(|| format!("already in the count of {}", stock.counted_at.unwrap_or_default()));
         (moved, note)
@@ -75,8 +82,8 @@ mod tests {
     fn sums_what_is_on_the_shelves() {
         let mut s = Shelves::default();
         let t = Timestamp(1_000);
-        assert_eq!(s.shelve("main-st", 5, t, t), (5, None));
-        assert_eq!(s.shelve("warehouse", -2, t, t), (-2, None));
+        assert_eq!(s.shelve("main-st", 5, t, t, Sighting::ByPos), (5, None));
+        assert_eq!(s.shelve("warehouse", -2, t, t, Sighting::ByPos), (-2, None));
         s.sell_at_edge("main-st", 1, t);
         s.set_aside("main-st", 3);
         assert_eq!((s.on_hand("main-st"), s.on_hand("warehouse"), s.on_hand("kiosk")), (4, -2, 0));
@@ -90,7 +97,7 @@ mod tests {
         let mut s = Shelves::default();
         let (before, counted, now) = (Timestamp(1_000), Timestamp(2_000), Timestamp(3_000));
         assert_eq!(s.count("main-st", 7, counted, now), CountOutcome::Applied(7));
-        let (moved, note) = s.shelve("main-st", -1, before, now);
+        let (moved, note) = s.shelve("main-st", -1, before, now, Sighting::ByPos);
         assert_eq!(moved, 0);
         assert_eq!(note.unwrap(), format!("already in the count of {counted}"));
         assert_eq!(s.on_hand("main-st"), 7);

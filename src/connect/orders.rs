@@ -24,6 +24,8 @@
 //! (`stock.rs`) treats it like a checkout committed at the edge, so a register count taken before
 //! the register hears of it does not resurrect the unit.
 
+use serde::{Deserialize, Serialize};
+
 use crate::catalog::PosIndex;
 use crate::event::{EventBody, MAX_AHEAD_MS};
 use crate::names::check_sku;
@@ -32,19 +34,43 @@ use crate::{Error, StockEvent, Timestamp};
 use super::Provider;
 
 /// What one line does to stock.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "change")]
 pub enum LineChange {
     /// Units sold online.
     Sold,
     /// Units back on the shelf (a cancellation or a refund the store restocked), and why.
     Restocked {
-        /// `cancelled`, `returned` or `refunded`.
-        reason: &'static str,
+        /// Why they came back.
+        reason: ReturnReason,
     },
 }
 
+/// Why units of an order came back (the return's `reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnReason {
+    /// The order was cancelled before it was fulfilled.
+    Cancelled,
+    /// A fulfilled unit came back.
+    Returned,
+    /// The order was refunded (WooCommerce).
+    Refunded,
+}
+
+impl ReturnReason {
+    /// The reason as the ledger and the returns statistics name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReturnReason::Cancelled => "cancelled",
+            ReturnReason::Returned => "returned",
+            ReturnReason::Refunded => "refunded",
+        }
+    }
+}
+
 /// One line of a store's order that moves stock, in the store's terms.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderLine {
     /// Stable across deliveries: names the order and its line, or the refund line.
     pub event_id: String,
@@ -62,8 +88,9 @@ pub struct OrderLine {
     pub undoes: Option<String>,
 }
 
-/// One verified store webhook about an order.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One verified store webhook about an order (the Worker hands it to the catalog, which knows
+/// the connection and the SKUs).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderNotice {
     /// The store.
     pub provider: Provider,
@@ -79,7 +106,7 @@ pub struct OrderNotice {
 }
 
 /// A line no SKU matched: counted `ignored` and listed in the connection's status.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnknownLine {
     /// The store's order id.
     pub order_id: String,
@@ -150,7 +177,7 @@ impl OrderNotice {
             };
             let (kind, reason, restock) = match &line.change {
                 LineChange::Sold => ("sale", None, None),
-                LineChange::Restocked { reason } => ("return", Some(reason.to_string()), Some(true)),
+                LineChange::Restocked { reason } => ("return", Some(reason.as_str().to_string()), Some(true)),
             };
             let body = EventBody {
                 event_id: line.event_id.clone(),
@@ -167,6 +194,7 @@ impl OrderNotice {
             };
             let mut event = body.check(self.provider.as_str(), now)?;
             event.undoes = line.undoes.as_ref().map(|id| format!("{}:{id}", self.provider));
+            event.online = true;
             out.events.push(event);
         }
         Ok(out)
@@ -226,7 +254,7 @@ mod tests {
             lines: vec![
                 line("order:1001:line:1", Some("shirt-m"), None, LineChange::Sold),
                 line("order:1001:line:2", Some("nope"), Some("999"), LineChange::Sold),
-                line("refund-line:7", Some("mug"), None, LineChange::Restocked { reason: "returned" }),
+                line("refund-line:7", Some("mug"), None, LineChange::Restocked { reason: ReturnReason::Returned }),
             ],
             unchanged: 0,
         };
@@ -237,6 +265,7 @@ mod tests {
         assert_eq!((sale.sku.as_str(), sale.location.as_str()), ("shirt-m", "main-st"));
         assert_eq!(sale.movement, Movement::Sale { channel: "web".into(), quantity: 2 });
         assert_eq!(sale.occurred_at.to_string(), "2026-11-26T09:59:00Z");
+        assert!(sale.online, "the register has not seen it");
         assert_eq!(
             out.events[1].movement,
             Movement::Return {
@@ -258,6 +287,25 @@ mod tests {
                 seen_at: now(),
             }]
         );
+    }
+
+    #[test]
+    fn a_cancelled_line_names_the_sale_it_gives_back_and_the_notice_travels_as_json() {
+        let mut back =
+            line("order:52:line:3:back", Some("mug"), None, LineChange::Restocked { reason: ReturnReason::Cancelled });
+        back.undoes = Some("order:52:line:3".into());
+        let notice = OrderNotice {
+            provider: Provider::Woocommerce,
+            order_id: "52".into(),
+            occurred_at: now(),
+            lines: vec![back],
+            unchanged: 1,
+        };
+        let e = &notice.events("web", "main-st", &[Some("mug".into())], now()).unwrap().events[0];
+        assert_eq!(e.undoes.as_deref(), Some("woocommerce:order:52:line:3"));
+        assert!(matches!(&e.movement, Movement::Return { reason, restock: true, .. } if reason == "cancelled"));
+        let text = serde_json::to_string(&notice).unwrap();
+        assert_eq!(serde_json::from_str::<OrderNotice>(&text).unwrap(), notice);
     }
 
     #[test]

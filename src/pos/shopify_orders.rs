@@ -24,7 +24,7 @@
 use serde_json::Value;
 
 use super::{bad, dedupe_key, field, id_value, parse_json, quantity_value, shopify, time_value, PosError};
-use crate::connect::orders::{LineChange, OrderLine, OrderNotice};
+use crate::connect::orders::{LineChange, OrderLine, OrderNotice, ReturnReason};
 use crate::connect::Provider;
 
 /// The order topics.
@@ -121,7 +121,7 @@ fn order_cancelled(v: &Value) -> Result<OrderNotice, PosError> {
             sku,
             item_ref,
             quantity: left,
-            change: LineChange::Restocked { reason: "cancelled" },
+            change: LineChange::Restocked { reason: ReturnReason::Cancelled },
             undoes: Some(dedupe_key(&["order", &notice.order_id, "line", &line_id])),
         });
     }
@@ -155,11 +155,11 @@ fn refund_lines(
         let id = id_value(field(rli, "id")?, &format!("{name}.id"))?;
         let quantity = quantity_value(field(rli, "quantity")?, &format!("{name}.quantity"))?;
         let reason = match rli.get("restock_type").and_then(Value::as_str) {
-            Some("return" | "legacy_restock") => Some("returned"),
-            Some("cancel") => Some("cancelled"),
+            Some("return" | "legacy_restock") => Some(ReturnReason::Returned),
+            Some("cancel") => Some(ReturnReason::Cancelled),
             Some("no_restock") => None,
             Some(other) => return Err(bad(format!("`{name}.restock_type` `{other}` is not one Shopify sends"))),
-            None => restock_all.then_some("returned"),
+            None => restock_all.then_some(ReturnReason::Returned),
         };
         let Some(reason) = reason.filter(|_| quantity > 0) else {
             notice.unchanged += 1;
@@ -181,7 +181,8 @@ fn refund_lines(
         let (sku, item_ref) = product(item, &format!("{name}.line_item"))?;
         // Restocking an unfulfilled line gives back what its sale took; a return is a unit
         // coming back through the door, sold here or not.
-        let undoes = (reason == "cancelled").then(|| dedupe_key(&["order", &notice.order_id, "line", &line_id]));
+        let undoes =
+            (reason == ReturnReason::Cancelled).then(|| dedupe_key(&["order", &notice.order_id, "line", &line_id]));
         notice.lines.push(OrderLine {
             event_id: dedupe_key(&["refund-line", &id]),
             sku,
@@ -288,7 +289,7 @@ mod tests {
                 sku: Some("IPOD2008PINK".into()),
                 item_ref: Some("808950810".into()),
                 quantity: 1,
-                change: LineChange::Restocked { reason: "returned" },
+                change: LineChange::Restocked { reason: ReturnReason::Returned },
                 undoes: None,
             }]
         );
@@ -319,7 +320,7 @@ mod tests {
                 ("order:820982911946154508:line:141249953214522974:cancel", 2)
             ]
         );
-        assert!(n.lines.iter().all(|l| l.change == LineChange::Restocked { reason: "cancelled" }));
+        assert!(n.lines.iter().all(|l| l.change == LineChange::Restocked { reason: ReturnReason::Cancelled }));
         assert_eq!(n.lines[0].item_ref.as_deref(), Some("808950810"));
         assert_eq!(n.lines[0].undoes.as_deref(), Some("order:820982911946154508:line:866550311766439020"));
     }
@@ -333,7 +334,7 @@ mod tests {
             "",
         );
         let via_refund = read_topic(REFUNDS_CREATE, &refund).unwrap().unwrap();
-        assert_eq!(via_refund.lines[0].change, LineChange::Restocked { reason: "cancelled" });
+        assert_eq!(via_refund.lines[0].change, LineChange::Restocked { reason: ReturnReason::Cancelled });
         assert_eq!(via_refund.lines[0].undoes.as_deref(), Some("order:820982911946154508:line:866550311766439020"));
         for embedded in [refund.as_str(), bare.as_str()] {
             let n = read_topic(ORDERS_CANCELLED, &cancelled(embedded)).unwrap().unwrap();

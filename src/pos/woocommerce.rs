@@ -31,7 +31,7 @@ use super::{
     bad, check_secret, check_size, decode_base64_digest, dedupe_key, field, header, id_value, parse_json,
     quantity_value, verify_hmac, PosError,
 };
-use crate::connect::orders::{LineChange, OrderLine, OrderNotice};
+use crate::connect::orders::{LineChange, OrderLine, OrderNotice, ReturnReason};
 use crate::connect::woocommerce::WooRef;
 use crate::connect::Provider;
 use crate::Timestamp;
@@ -112,8 +112,8 @@ fn order(v: &Value, topic: &str, now: Timestamp) -> Result<OrderNotice, PosError
         Some(LineChange::Sold)
     } else {
         match status {
-            "cancelled" => Some(LineChange::Restocked { reason: "cancelled" }),
-            "refunded" => Some(LineChange::Restocked { reason: "refunded" }),
+            "cancelled" => Some(LineChange::Restocked { reason: ReturnReason::Cancelled }),
+            "refunded" => Some(LineChange::Restocked { reason: ReturnReason::Refunded }),
             _ => None,
         }
     };
@@ -234,10 +234,10 @@ mod tests {
         let back = |status: &str| lines(read_topic(ORDER_UPDATED, &ORDER.replace("processing", status)).unwrap());
         let cancelled = back("cancelled");
         assert_eq!(cancelled[0].event_id, "order:727:line:315:back");
-        assert_eq!(cancelled[0].change, LineChange::Restocked { reason: "cancelled" });
+        assert_eq!(cancelled[0].change, LineChange::Restocked { reason: ReturnReason::Cancelled });
         assert_eq!(cancelled[0].undoes.as_deref(), Some("order:727:line:315"), "gives back only what was sold");
         let refunded = back("refunded");
-        assert_eq!(refunded[1].change, LineChange::Restocked { reason: "refunded" });
+        assert_eq!(refunded[1].change, LineChange::Restocked { reason: ReturnReason::Refunded });
         assert_eq!(
             cancelled.iter().map(|l| &l.event_id).collect::<Vec<_>>(),
             refunded.iter().map(|l| &l.event_id).collect::<Vec<_>>(),

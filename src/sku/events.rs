@@ -6,7 +6,7 @@ use crate::changes::SeenKey;
 use crate::event::{Movement, StockEvent};
 use crate::ledger::LedgerEntry;
 use crate::replenishment::Transit;
-use crate::stock::CountOutcome;
+use crate::stock::{CountOutcome, Sighting};
 use crate::{Error, Timestamp};
 
 impl Sku {
@@ -21,13 +21,24 @@ impl Sku {
             return Ok(Applied::Duplicate);
         }
         self.check_event(event)?;
+        if let Some(sale) = event.undoes.as_ref().filter(|sale| !self.seen.contains(sale)) {
+            // It gives back a sale that was never applied here: nothing moves, and that sale,
+            // should it still arrive, is given back already.
+            for k in [key, sale.clone()] {
+                self.seen.insert(k.clone(), now);
+                self.pending.seen.push(SeenKey { key: k, at: now });
+            }
+            return Ok(Applied::Stale);
+        }
+        // An order from a connected store is a sale (or return) the register has not seen.
+        let sighting = if event.online { Sighting::Edge } else { Sighting::ByPos };
         let at = event.occurred_at.min(now);
         let loc = event.location.clone();
         let mut entry = LedgerEntry::new(event.movement.kind(), &self.sku, &loc, event.source.clone(), at, now);
         match &event.movement {
             Movement::Sale { channel, quantity } => {
                 entry.channel = Some(channel.clone());
-                entry.quantity = self.shelve(&loc, -quantity, at, now, &mut entry);
+                entry.quantity = self.shelve(&loc, -quantity, at, now, sighting.clone(), &mut entry);
                 self.sales.sold(channel, *quantity, at, now);
                 self.allocation_left.sold(channel, *quantity);
             }
@@ -36,7 +47,7 @@ impl Sku {
                 entry.origin_channel = Some(origin_channel.clone());
                 entry.reason = Some(reason.clone());
                 if *restock {
-                    entry.quantity = self.shelve(&loc, *quantity, at, now, &mut entry);
+                    entry.quantity = self.shelve(&loc, *quantity, at, now, sighting.clone(), &mut entry);
                     self.allocation_left.restocked(origin_channel, *quantity, self.config.allocation.as_ref());
                 } else {
                     self.shelves.set_aside(&loc, *quantity);
@@ -45,16 +56,16 @@ impl Sku {
             }
             Movement::Receive { quantity, po_id, transfer_id } => {
                 entry.reason = self.replenishment.receive(&loc, *quantity, po_id.as_deref(), transfer_id.as_deref());
-                entry.quantity = self.shelve(&loc, *quantity, at, now, &mut entry);
+                entry.quantity = self.shelve(&loc, *quantity, at, now, Sighting::ByPos, &mut entry);
                 self.sales.received(*quantity, now);
             }
             Movement::Adjust { quantity, reason } => {
                 entry.reason = Some(reason.clone());
-                entry.quantity = self.shelve(&loc, *quantity, at, now, &mut entry);
+                entry.quantity = self.shelve(&loc, *quantity, at, now, Sighting::ByPos, &mut entry);
             }
             Movement::Transfer { to_location, quantity } => {
                 entry.reason = Some(format!("{quantity} in transit to {to_location}"));
-                entry.quantity = self.shelve(&loc, -quantity, at, now, &mut entry);
+                entry.quantity = self.shelve(&loc, -quantity, at, now, Sighting::ByPos, &mut entry);
                 self.replenishment.send(Transit {
                     transfer_id: event.source.event_id.clone(),
                     from: loc.clone(),
@@ -65,7 +76,7 @@ impl Sku {
             }
             Movement::Waste { quantity, reason } => {
                 entry.reason = Some(reason.clone());
-                entry.quantity = self.shelve(&loc, -quantity, at, now, &mut entry);
+                entry.quantity = self.shelve(&loc, -quantity, at, now, Sighting::ByPos, &mut entry);
             }
             Movement::Count { quantity } => match self.shelves.count(&loc, *quantity, at, now) {
                 CountOutcome::Stale => return Ok(Applied::Stale),
@@ -119,8 +130,16 @@ impl Sku {
     /// Moves units on or off the shelf at `location`; returns the change of on-hand units, which
     /// is 0 for a movement that an absolute count taken after it already includes (the entry
     /// notes it).
-    fn shelve(&mut self, location: &str, units: i64, at: Timestamp, now: Timestamp, entry: &mut LedgerEntry) -> i64 {
-        let (moved, note) = self.shelves.shelve(location, units, at, now);
+    fn shelve(
+        &mut self,
+        location: &str,
+        units: i64,
+        at: Timestamp,
+        now: Timestamp,
+        sighting: Sighting,
+        entry: &mut LedgerEntry,
+    ) -> i64 {
+        let (moved, note) = self.shelves.shelve(location, units, at, now, sighting);
         if let Some(note) = note {
             entry.note(&note);
         }

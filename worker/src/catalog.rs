@@ -2,7 +2,8 @@
 //!
 //! Keeps the `Topology` (locations, channels), each location's config, each SKU's config, the
 //! PoS id maps derived from their `pos_refs`, the subscribers, the connected stores
-//! (`catalog/connections.rs`), and the latest `SkuSummary` of
+//! (`catalog/connections.rs`) and the order lines of theirs no SKU matched (`catalog/orders.rs`),
+//! and the latest `SkuSummary` of
 //! every SKU (pushed by the SKU objects' alarms) so the dashboard and questions over thousands
 //! of SKUs are answered from memory. SQLite: `kv(key, json)`, `skus(sku, config, summary)`,
 //! `subscribers(name, json)`.
@@ -23,6 +24,7 @@ use crate::internal::{self, body, call, call_json, query, sku_stub};
 use crate::push::Subscriber;
 
 mod connections;
+mod orders;
 pub use connections::ConnectionEntry;
 
 /// SKU objects told about a topology change at once.
@@ -53,6 +55,8 @@ struct Data {
     location_refs: PosIndex,
     /// The connected stores (`PUT /admin/connections/{provider}`).
     connections: BTreeMap<lastunit::connect::Provider, lastunit::connect::Connection>,
+    /// Order lines no SKU matched, newest first, per provider (`catalog/orders.rs`).
+    unknown_lines: BTreeMap<lastunit::connect::Provider, Vec<lastunit::connect::orders::UnknownLine>>,
 }
 
 #[derive(Deserialize)]
@@ -112,6 +116,7 @@ impl DurableObject for CatalogObject {
         let mut data = Data::default();
         if let Ok(rows) = sql.exec("SELECT key, json FROM kv", None).and_then(|c| c.to_array::<KvRow>()) {
             data.connections = Self::load_connections(&rows).into_iter().collect();
+            data.unknown_lines = Self::load_unknown_lines(&rows).into_iter().collect();
             for r in rows {
                 if r.key == "topology" {
                     data.topology = serde_json::from_str(&r.json).unwrap_or_default();
@@ -159,6 +164,7 @@ impl DurableObject for CatalogObject {
             (Method::Put, ["connections", p]) => self.put_connection(p, &mut req).await,
             (Method::Get, ["connections"]) => self.list_connections(),
             (Method::Post, ["connections", p, "resync"]) => self.resync(p).await,
+            (Method::Post, ["order-events"]) => self.order_events(&mut req).await,
             (Method::Delete, ["subscribers", n]) => self.delete_subscriber(n).await,
             (Method::Get, ["locations"]) => self.list_locations(),
             (Method::Get, ["channels"]) => json(200, &self.data.borrow().topology.channels),

@@ -1,15 +1,18 @@
-//! `POST /webhooks/{shopify,square,lightspeed,clover,lastunit}`: verify and read with the engine's
-//! `pos` module, map provider ids through the catalog, apply as `count` (or generic) events.
+//! `POST /webhooks/{shopify,square,lightspeed,clover,lastunit,woocommerce}`: verify and read with
+//! the engine's `pos` module, map provider ids through the catalog, apply as `count` (or generic)
+//! events. The connected stores' orders (Shopify's order topics, WooCommerce) go to the catalog,
+//! which makes them sales and returns on the connection's channel, then to the SKU objects.
 
 use serde_json::json;
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit, Response, Result};
 
+use lastunit::connect::orders::OrderNotice;
 use lastunit::pos::{self, PosCount, PosError};
-use lastunit::Timestamp;
+use lastunit::{StockEvent, Timestamp};
 
 use crate::admin::apply_events;
 use crate::http::{self, engine_error, json};
-use crate::internal::{self, setting};
+use crate::internal::{self, call_json, catalog_stub, setting};
 
 fn pos_error(e: &PosError) -> Result<Response> {
     match e {
@@ -32,6 +35,32 @@ pub async fn handle(provider: &str, mut req: Request, env: Env) -> Result<Respon
     let now = internal::now();
     let h = |name: &str| header(&req, name);
     let (counts, ignored): (Vec<PosCount>, u32) = match provider {
+        "shopify" if h("x-shopify-topic").is_some_and(|t| pos::shopify_orders::is_order_topic(&t)) => {
+            return match pos::shopify_orders::read(
+                &raw,
+                h("x-shopify-hmac-sha256").as_deref(),
+                h("x-shopify-topic").as_deref(),
+                &setting(&env, "SHOPIFY_WEBHOOK_SECRET"),
+            ) {
+                Ok(Some(notice)) => apply_order(&env, notice, now).await,
+                Ok(None) => nothing(1),
+                Err(e) => pos_error(&e),
+            };
+        }
+        "woocommerce" => {
+            return match pos::woocommerce::read(
+                &raw,
+                h("x-wc-webhook-signature").as_deref(),
+                h("x-wc-webhook-topic").as_deref(),
+                &setting(&env, "WOOCOMMERCE_WEBHOOK_SECRET"),
+                now,
+            ) {
+                Ok(pos::woocommerce::WooDelivery::Ping { .. }) => nothing(0),
+                Ok(pos::woocommerce::WooDelivery::Order(notice)) => apply_order(&env, notice, now).await,
+                Ok(pos::woocommerce::WooDelivery::Other) => nothing(1),
+                Err(e) => pos_error(&e),
+            };
+        }
         "shopify" => match pos::shopify::read(
             &raw,
             h("x-shopify-hmac-sha256").as_deref(),
@@ -99,6 +128,30 @@ pub async fn handle(provider: &str, mut req: Request, env: Env) -> Result<Respon
     apply_counts(&env, provider, counts, ignored, now).await
 }
 
+/// `200 {"applied": 0, "duplicates": 0, "ignored": n}`: nothing to store.
+fn nothing(ignored: u32) -> Result<Response> {
+    json(200, &json!({"applied": 0, "duplicates": 0, "ignored": ignored}))
+}
+
+/// A store's order: the catalog makes its lines events on the connection's channel (lines no
+/// SKU matched are ignored and listed in the connection's status, never refused: the store
+/// would retry them for days), then the SKU objects apply them like any cross-SKU batch.
+async fn apply_order(env: &Env, notice: OrderNotice, now: Timestamp) -> Result<Response> {
+    let (status, v): (u16, serde_json::Value) =
+        call_json(&catalog_stub(env)?, Method::Post, "/order-events", Some(&json!({"notice": notice, "now": now})))
+            .await?;
+    if status != 200 {
+        return json(status, &v);
+    }
+    let ignored = v["ignored"].as_u64().unwrap_or(0) as u32;
+    let events: Vec<StockEvent> =
+        serde_json::from_value(v["events"].clone()).map_err(|e| worker::Error::RustError(e.to_string()))?;
+    if events.is_empty() {
+        return nothing(ignored);
+    }
+    apply_events(env, events, now, ignored).await
+}
+
 /// Maps each count to a SKU and a location; unmapped ones are ignored.
 async fn apply_counts(
     env: &Env,
@@ -128,7 +181,7 @@ async fn apply_counts(
         }
     }
     if events.is_empty() {
-        return json(200, &json!({"applied": 0, "duplicates": 0, "ignored": ignored}));
+        return nothing(ignored);
     }
     apply_events(env, events, now, ignored).await
 }

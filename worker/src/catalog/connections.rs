@@ -26,6 +26,9 @@ pub struct ConnectionEntry {
     pub connection: Connection,
     /// The store's id of the connection's location (`pos_refs[provider]` of it), when it has one.
     pub location_ref: Option<String>,
+    /// The store's order lines no SKU matched lately, newest first (counted `ignored`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_lines: Vec<lastunit::connect::orders::UnknownLine>,
 }
 
 impl CatalogObject {
@@ -75,6 +78,7 @@ impl CatalogObject {
                 provider: *p,
                 connection: c.clone(),
                 location_ref: d.locations.get(&c.location).and_then(|l| l.pos_refs.get(p.as_str()).cloned()),
+                unknown_lines: d.unknown_lines.get(p).cloned().unwrap_or_default(),
             })
             .collect()
     }

@@ -185,13 +185,24 @@ test('WooCommerce: the creation pings are answered, orders sell once, cancelled 
   assert.equal(woo.orders.get(b.id).status, 'refunded');
   assert.equal(await onHand(sku), 8, 'refunded: back');
 
+  // A checkout: created pending (nothing moves), then paid (processing), then completed.
+  const d = woo.placeOrder({ lines: [{ sku, quantity: 1 }], checkout: true });
+  woo.setOrderStatus(d.id, 'completed');
+  await woo.settled();
+  assert.deepEqual(answers(woo, 'order.created', d.id).map((x) => x.body), [{ applied: 0, duplicates: 0, ignored: 1 }]);
+  assert.deepEqual(answers(woo, 'order.updated', d.id).map((x) => x.body), [
+    { applied: 1, duplicates: 0, ignored: 0 },
+    { applied: 0, duplicates: 1, ignored: 0 },
+  ]);
+  assert.equal(await onHand(sku), 7, 'the paid checkout sold once');
+
   // Never paid: a pending order takes nothing, so its cancellation gives nothing back.
   const c = woo.placeOrder({ lines: [{ sku, quantity: 1 }], status: 'pending' });
   await woo.settled();
   woo.setOrderStatus(c.id, 'cancelled');
   await woo.settled();
   assert.deepEqual(answers(woo, 'order.updated', c.id).map((x) => x.body), [{ applied: 0, duplicates: 0, ignored: 1 }]);
-  assert.equal(await onHand(sku), 8);
+  assert.equal(await onHand(sku), 7);
   // The stores' product.updated (their stock after each order) is never a shelf count.
   const productAnswers = woo.deliveries.filter((d) => d.topic === 'product.updated').flatMap((d) => d.attempts);
   assert.ok(productAnswers.length > 0);

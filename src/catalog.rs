@@ -129,6 +129,11 @@ pub struct Topology {
     pub locations: Vec<String>,
     /// Channel name to the locations it sells from, in preference order.
     pub channels: BTreeMap<String, Vec<String>>,
+    /// Where lastunit tells Square of the sales it did not make: each location's Square id
+    /// (`pos_refs.square`), while a Square connection writes; empty otherwise (see
+    /// [`crate::connect::square_out`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub square_locations: BTreeMap<String, String>,
 }
 
 impl Topology {

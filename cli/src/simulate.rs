@@ -248,6 +248,7 @@ fn topology() -> Topology {
     Topology {
         locations: vec![LOCATION.to_string()],
         channels: CHANNELS.iter().map(|c| (c.to_string(), vec![LOCATION.to_string()])).collect(),
+        ..Topology::default()
     }
 }
 

@@ -28,10 +28,13 @@
 //! that Square's `inventory.count.updated` after the adjustment does not count the sale twice
 //! ([`Settled::acks`]).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use crate::catalog::PosRefs;
 use crate::time::{MINUTE, SECOND};
 use crate::Timestamp;
 
@@ -43,6 +46,19 @@ pub const MAX_PENDING: usize = 1_000;
 pub const MAX_BACKOFF_MS: i64 = 5 * MINUTE;
 /// Failed attempts in a row after which the outbox reports `failing`.
 pub const FAILING_AFTER: u32 = 5;
+
+/// The locations whose sales are told to Square ([`Topology::square_locations`](crate::Topology)):
+/// with a Square connection that writes, every location with a `pos_refs.square`, by its Square
+/// id; without one, none.
+pub fn square_locations<'a>(
+    writes: bool,
+    locations: impl IntoIterator<Item = (&'a String, &'a PosRefs)>,
+) -> BTreeMap<String, String> {
+    if !writes {
+        return BTreeMap::new();
+    }
+    locations.into_iter().filter_map(|(l, refs)| Some((l.clone(), refs.get("square")?.clone()))).collect()
+}
 
 /// One change to write to Square.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -361,6 +377,17 @@ mod tests {
                 {{"catalog_object_id":"VAR1","state":"SOLD","location_id":"L1","quantity":"1","calculated_at":"2030-01-01T00:00:00Z"}}],"changes":[]}}"#
         );
         read_answer(Some(200), None, body.as_bytes())
+    }
+
+    #[test]
+    fn sales_are_told_to_square_at_its_locations_while_its_connection_writes() {
+        let refs: BTreeMap<String, PosRefs> = [
+            ("main-st".to_string(), [("square".to_string(), "L9XZ3".to_string())].into()),
+            ("warehouse".to_string(), [("shopify".to_string(), "1".to_string())].into()),
+        ]
+        .into();
+        assert_eq!(square_locations(true, &refs), [("main-st".to_string(), "L9XZ3".to_string())].into());
+        assert!(square_locations(false, &refs).is_empty());
     }
 
     #[test]

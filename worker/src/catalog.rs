@@ -25,6 +25,7 @@ use crate::push::Subscriber;
 
 mod connections;
 mod orders;
+mod square;
 pub use connections::ConnectionEntry;
 
 /// SKU objects told about a topology change at once.
@@ -283,7 +284,7 @@ impl CatalogObject {
             d.topology = topology;
             d.locations.insert(name.to_string(), config.clone());
         }
-        if changed {
+        if self.refresh_square_locations()? || changed {
             self.fan_out_topology().await?;
         }
         self.location_changed(name).await?;

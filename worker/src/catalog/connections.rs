@@ -60,6 +60,9 @@ impl CatalogObject {
         }
         self.put_kv(&format!("connection:{provider}"), &connection)?;
         self.data.borrow_mut().connections.insert(provider, connection);
+        if self.refresh_square_locations()? {
+            self.fan_out_topology().await?;
+        }
         let entry = self.connection_entries().into_iter().find(|e| e.provider == provider);
         if let Some(e) = &entry {
             self.configure_writer(e).await?;

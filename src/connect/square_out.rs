@@ -38,6 +38,10 @@ use crate::catalog::PosRefs;
 use crate::time::{MINUTE, SECOND};
 use crate::Timestamp;
 
+/// The path of `batch-create` under `SQUARE_API_BASE`.
+pub const BATCH_CREATE_PATH: &str = "/v2/inventory/changes/batch-create";
+/// The `Square-Version` lastunit speaks.
+pub const SQUARE_VERSION: &str = "2026-01-22";
 /// Most changes in one `batch-create` (Square's limit).
 pub const MAX_BATCH: usize = 100;
 /// Most adjustments waiting per SKU; past it the oldest is given up (see [`SquareOutbox::push`]).

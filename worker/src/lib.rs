@@ -37,6 +37,7 @@ mod push;
 mod reservations;
 mod router;
 mod sku_object;
+mod square_out;
 mod stores;
 mod transaction;
 mod webhooks;

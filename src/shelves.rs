@@ -58,9 +58,16 @@ impl Shelves {
     }
 
     /// Takes `units` off the shelf at `location` for a sale committed at the edge at `now`,
-    /// which a PoS count may not include yet.
-    pub fn sell_at_edge(&mut self, location: &str, units: i64, now: Timestamp) {
-        entry(&mut self.stock, location).apply(-units, now, now, Sighting::Edge);
+    /// which a PoS count may not include yet (`sighting`: [`Sighting::Edge`], or
+    /// [`Sighting::Told`] when lastunit tells the PoS).
+    pub fn sell_at_edge(&mut self, location: &str, units: i64, now: Timestamp, sighting: Sighting) {
+        entry(&mut self.stock, location).apply(-units, now, now, sighting);
+    }
+
+    /// The PoS acknowledged the movement told under `key` at `location` (see
+    /// [`LocationStock::acknowledge`]); returns the change of units on hand.
+    pub fn acknowledge(&mut self, location: &str, key: &str, at: Option<Timestamp>, now: Timestamp) -> i64 {
+        self.stock.get_mut(location).map_or(0, |s| s.acknowledge(key, at, now))
     }
 
     /// Keeps `units` returned at `location` off the shelf.
@@ -84,7 +91,7 @@ mod tests {
         let t = Timestamp(1_000);
         assert_eq!(s.shelve("main-st", 5, t, t, Sighting::ByPos), (5, None));
         assert_eq!(s.shelve("warehouse", -2, t, t, Sighting::ByPos), (-2, None));
-        s.sell_at_edge("main-st", 1, t);
+        s.sell_at_edge("main-st", 1, t, Sighting::Edge);
         s.set_aside("main-st", 3);
         assert_eq!((s.on_hand("main-st"), s.on_hand("warehouse"), s.on_hand("kiosk")), (4, -2, 0));
         assert_eq!((s.unsellable("main-st"), s.unsellable("warehouse")), (3, 0));

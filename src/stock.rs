@@ -148,6 +148,10 @@ pub enum CountOutcome {
     Applied(i64),
     /// Older than the newest count applied: ignored.
     Stale,
+    /// The PoS's count after an adjustment lastunit wrote to it, which it now acknowledges
+    /// having and which changes nothing: applied (it is the newest count) but counted
+    /// `ignored`, like every echo of lastunit's own writes.
+    Echo,
 }
 
 impl LocationStock {
@@ -210,10 +214,14 @@ impl LocationStock {
         let before = self.on_hand;
         self.on_hand = count + after + unseen;
         self.counted_at = Some(at);
+        let echoes = self.recent.iter().any(|m| m.at <= at && m.acked_at.is_some_and(|a| a <= at));
         // What happened before the count is in it, except what the PoS had not seen.
         self.recent.retain(|m| m.at > at || m.unseen_at(at));
         self.prune(now);
-        CountOutcome::Applied(self.on_hand - before)
+        match self.on_hand - before {
+            0 if echoes => CountOutcome::Echo,
+            delta => CountOutcome::Applied(delta),
+        }
     }
 
     /// Remembered times after `now` become `now` (see "No time from the future" above). A
@@ -306,8 +314,9 @@ mod tests {
         // The answer first, then the count it triggers.
         let mut s = told_web_order();
         assert_eq!(s.acknowledge("sq-1", Some(at(31)), at(31)), 0);
-        assert_eq!(s.count(3, at(31), at(32)), CountOutcome::Applied(0));
+        assert_eq!(s.count(3, at(31), at(32)), CountOutcome::Echo, "an echo of lastunit's write");
         assert_eq!(s.on_hand, 3, "not counted twice");
+        assert_eq!(s.count(3, at(33), at(33)), CountOutcome::Applied(0), "the next one is a count like any other");
         // The count first (it took the sale off as unseen), then the answer: the unit comes back.
         let mut s = told_web_order();
         assert_eq!(s.count(3, at(31), at(31)), CountOutcome::Applied(-1));

@@ -8,7 +8,8 @@
 //! | format | written by | shape |
 //! | --- | --- | --- |
 //! | 0 | the first releases | serde JSON of the in-memory `Sku`, no `format` field, with the last 20 ledger entries inside |
-//! | 1 | this release | [`StoredSku`]: `format: 1`, no ledger inside (every entry is a row of its own) |
+//! | 1 | the releases before connected stores | `format: 1`, no ledger inside (every entry is a row of its own) |
+//! | 2 | this release | [`StoredSku`]: `format: 2`, and `square`, what Square is still to be told of (absent when nothing is); movements of a location may carry `k` (told to Square under this key) and `a` (acknowledged from then) |
 //!
 //! **Changing the shape.** A field added, removed or changed in meaning here (or in a type the
 //! snapshot nests: [`SkuConfig`], [`LocationStock`], [`Hold`], ...) needs a new format: freeze
@@ -25,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::allocation::Allocations;
 use crate::catalog::{SkuConfig, Topology};
+use crate::connect::square_out::SquareOutbox;
 use crate::forecast::IncomingLine;
 use crate::replenishment::Transit;
 use crate::reservation::Hold;
@@ -35,7 +37,7 @@ use crate::velocity::Velocity;
 use crate::{Error, Timestamp};
 
 /// The format this release writes.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// One SKU's snapshot as stored (format [`FORMAT`]): everything but its holds, applied event
 /// keys and ledger, which are rows of their own.
@@ -57,6 +59,9 @@ pub struct StoredSku {
     pub(crate) history: Vec<DayStat>,
     pub(crate) version: u64,
     pub(crate) updated_at: Timestamp,
+    /// What Square is still to be told of (format 2).
+    #[serde(default, skip_serializing_if = "SquareOutbox::is_empty")]
+    pub(crate) square: SquareOutbox,
 }
 
 /// Format 0: serde JSON of the first releases' in-memory `Sku`. Frozen: never change it.
@@ -89,7 +94,7 @@ impl Format0 {
             stats.bound_reasons();
         }
         StoredSku {
-            format: 1,
+            format: FORMAT,
             sku: self.sku,
             config: self.config,
             topology: self.topology,
@@ -103,6 +108,7 @@ impl Format0 {
             history: self.history,
             version: self.version,
             updated_at: self.updated_at,
+            square: SquareOutbox::default(),
         }
     }
 }
@@ -129,6 +135,10 @@ impl StoredSku {
         let bad = |e: serde_json::Error| unreadable(format!("a format-{format} snapshot that does not read: {e}"));
         let stored = match format {
             0 => Format0::deserialize(value).map_err(bad)?.migrate(),
+            // Format 2 only adds what format 1 did not have (an outbox, two fields of a
+            // movement), each absent when empty: a format-1 snapshot is a format-2 one with
+            // nothing owed to Square.
+            1 => StoredSku { format: FORMAT, ..StoredSku::deserialize(value).map_err(bad)? },
             FORMAT => StoredSku::deserialize(value).map_err(bad)?,
             newer => {
                 return Err(unreadable(format!(
@@ -187,10 +197,21 @@ mod tests {
         assert_eq!(s.incoming[0].po_id, "po-1");
         assert_eq!(s.history.len(), 1);
         assert_eq!((s.version, s.updated_at.to_string().as_str()), (9, "2026-12-02T08:07:00Z"));
-        // Written again, it is format 1 and reads back to the same.
+        // Written again, it is the current format and reads back to the same.
         let again = StoredSku::read(&s.to_json()).unwrap();
         assert_eq!(again, s);
         assert!(!s.to_json().contains("\"ledger\""), "format 1 keeps the ledger in rows only");
+    }
+
+    #[test]
+    fn format_1_reads_as_format_2_with_nothing_owed_to_square() {
+        let mut v: serde_json::Value = serde_json::from_str(&StoredSku::read(FORMAT_0).unwrap().to_json()).unwrap();
+        v["format"] = 1.into();
+        let s = StoredSku::read(&v.to_string()).unwrap();
+        assert_eq!(s.format, 2);
+        assert!(s.square.is_empty());
+        assert_eq!(s.stock["main-st"].on_hand, 7);
+        assert!(!s.to_json().contains("\"square\""), "an empty outbox is not written");
     }
 
     #[test]

@@ -70,6 +70,7 @@ impl Engine {
             Applied::Applied(entry) => Outcome { outcome: "applied", entry: Some(entry) },
             Applied::Duplicate => Outcome { outcome: "duplicate", entry: None },
             Applied::Stale => Outcome { outcome: "stale", entry: None },
+            Applied::Echo => Outcome { outcome: "echo", entry: None },
         };
         to_js(&outcome)
     }

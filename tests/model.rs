@@ -208,6 +208,7 @@ impl Run {
             }
             Applied::Duplicate => assert!(!first_time, "a new event taken for a duplicate"),
             Applied::Stale => assert!(self.with_counts, "only counts can be stale"),
+            Applied::Echo => unreachable!("nothing here is told to a PoS"),
         }
         if !self.delivered.contains(&json) {
             self.delivered.push(json);

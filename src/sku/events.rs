@@ -30,15 +30,17 @@ impl Sku {
             }
             return Ok(Applied::Stale);
         }
-        // An order from a connected store is a sale (or return) the register has not seen.
-        let sighting = if event.online { Sighting::Edge } else { Sighting::ByPos };
+        // An order from a connected store is a sale (or return) the register has not seen; and
+        // one Square is told of is unseen by Square until it acknowledges it.
+        let seen = if event.online { Sighting::Edge } else { Sighting::ByPos };
         let at = event.occurred_at.min(now);
         let loc = event.location.clone();
         let mut entry = LedgerEntry::new(event.movement.kind(), &self.sku, &loc, event.source.clone(), at, now);
         match &event.movement {
             Movement::Sale { channel, quantity } => {
                 entry.channel = Some(channel.clone());
-                entry.quantity = self.shelve(&loc, -quantity, at, now, sighting.clone(), &mut entry);
+                let sighting = self.tell_square(&event.source, &loc, -quantity, seen, now);
+                entry.quantity = self.shelve(&loc, -quantity, at, now, sighting, &mut entry);
                 self.sales.sold(channel, *quantity, at, now);
                 self.allocation_left.sold(channel, *quantity);
             }
@@ -47,7 +49,8 @@ impl Sku {
                 entry.origin_channel = Some(origin_channel.clone());
                 entry.reason = Some(reason.clone());
                 if *restock {
-                    entry.quantity = self.shelve(&loc, *quantity, at, now, sighting.clone(), &mut entry);
+                    let sighting = self.tell_square(&event.source, &loc, *quantity, seen, now);
+                    entry.quantity = self.shelve(&loc, *quantity, at, now, sighting, &mut entry);
                     self.allocation_left.restocked(origin_channel, *quantity, self.config.allocation.as_ref());
                 } else {
                     self.shelves.set_aside(&loc, *quantity);
@@ -80,6 +83,12 @@ impl Sku {
             }
             Movement::Count { quantity } => match self.shelves.count(&loc, *quantity, at, now) {
                 CountOutcome::Stale => return Ok(Applied::Stale),
+                CountOutcome::Echo => {
+                    self.seen.insert(key.clone(), now);
+                    self.pending.seen.push(SeenKey { key, at: now });
+                    self.pending.snapshot = true;
+                    return Ok(Applied::Echo);
+                }
                 CountOutcome::Applied(delta) => entry.quantity = delta,
             },
         }

@@ -10,6 +10,7 @@ use crate::event::Source;
 use crate::ledger::LedgerEntry;
 use crate::names::check_id;
 use crate::reservation::{Hold, HoldRequest, HoldState};
+use crate::stock::Sighting;
 use crate::{Error, Timestamp};
 
 impl Sku {
@@ -145,7 +146,8 @@ impl Sku {
         }
         let source = Source { provider: "edge".into(), event_id: order_id.to_string() };
         for (loc, units) in &hold.placed {
-            self.shelves.sell_at_edge(loc, *units, now);
+            let sighting = self.tell_square(&source, loc, -units, Sighting::Edge, now);
+            self.shelves.sell_at_edge(loc, *units, now, sighting);
             self.version += 1;
             let mut entry = LedgerEntry::new("sale", &self.sku, loc, source.clone(), now, now);
             entry.version = self.version;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 mod events;
 mod holding;
+mod square;
 mod storing;
 
 use crate::allocation::Allocations;
@@ -16,6 +17,7 @@ use crate::availability::{Availability, Status};
 use crate::buffer::BufferModel;
 use crate::catalog::{BufferPolicy, SkuConfig, Topology};
 use crate::changes::Pending;
+use crate::connect::square_out::SquareOutbox;
 use crate::dedupe::SeenEvents;
 use crate::forecast::IncomingLine;
 use crate::holds::Holds;
@@ -40,8 +42,12 @@ pub enum Applied {
     Applied(LedgerEntry),
     /// The same event id was applied before: nothing changed.
     Duplicate,
-    /// An absolute count older than the newest applied for this location: nothing changed.
+    /// An absolute count older than the newest applied for this location, or a return of a
+    /// sale never applied here: nothing changed.
     Stale,
+    /// The PoS's count after lastunit's own adjustment, which changes nothing: kept as the
+    /// newest count, counted `ignored`.
+    Echo,
 }
 
 /// The state of one SKU. It is stored as a [`StoredSku`](crate::StoredSku) snapshot plus rows
@@ -65,6 +71,8 @@ pub struct Sku {
     /// Applied event keys: rows of their own, outside the snapshot.
     seen: SeenEvents,
     model: BufferModel,
+    /// What Square is still to be told of (`sku/square.rs`).
+    square: SquareOutbox,
     /// What changed since the caller last took the changes.
     pending: Pending,
 }
@@ -87,6 +95,7 @@ impl Sku {
             updated_at: now,
             seen: SeenEvents::default(),
             model: BufferModel::default(),
+            square: SquareOutbox::default(),
             pending: Pending::default(),
         };
         s.configure(config, now)?;

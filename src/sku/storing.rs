@@ -43,6 +43,7 @@ impl Sku {
             updated_at,
             seen: _,
             model: _,
+            square,
             pending: _,
         } = self;
         StoredSku {
@@ -60,6 +61,7 @@ impl Sku {
             history: sales.days().cloned().collect(),
             version: *version,
             updated_at: *updated_at,
+            square: square.clone(),
         }
     }
 
@@ -81,6 +83,7 @@ impl Sku {
             history,
             version,
             updated_at,
+            square,
         } = stored;
         let mut seen = seen;
         seen.sort_by_key(|k| k.at);
@@ -102,6 +105,7 @@ impl Sku {
             updated_at,
             seen: applied,
             model: BufferModel::default(),
+            square,
             pending: Pending::default(),
         }
     }

@@ -1,13 +1,14 @@
 //! The SKU object's alarm: it expires holds on time, prunes what is past keeping, recalibrates
 //! the buffer hourly, and does all the network work (the summary to the catalog, subscriber
-//! pushes, the new availability to each connected store's writer), so nothing that waits on
-//! the network runs inside a sale.
+//! pushes, the new availability to each connected store's writer, the adjustments Square is
+//! told of), so nothing that waits on the network runs inside a sale.
 
 use futures_util::future::join_all;
 use serde_json::{json, Value};
 use worker::{Method, Result};
 
 use lastunit::connect::report::Route;
+use lastunit::connect::square_out::Answer;
 use lastunit::time::HOUR;
 use lastunit::{Timestamp, Topology};
 
@@ -43,7 +44,7 @@ impl SkuObject {
 
         // Holds must expire on time even if the network work below is slow: wake up for the
         // next expiry whatever happens to it.
-        self.state.storage().set_alarm(at_time(self.next_wake(now, false))).await?;
+        self.state.storage().set_alarm(at_time(self.next_wake(now, false, false))).await?;
 
         let retry_soon = match with_timeout(self.push_summary(), NETWORK_TIMEOUT_MS).await {
             Some(Ok(())) => false,
@@ -59,7 +60,8 @@ impl SkuObject {
         self.deliver(now).await;
         self.report(now).await;
         self.save_push()?;
-        self.state.storage().set_alarm(at_time(self.next_wake(now, retry_soon))).await?;
+        self.tell_square().await?;
+        self.state.storage().set_alarm(at_time(self.next_wake(now, retry_soon, true))).await?;
         Ok(())
     }
 
@@ -74,8 +76,10 @@ impl SkuObject {
     }
 
     /// The next moment the alarm has work: a hold expiring, a push to retry, the hourly
-    /// recalibration, or (soon) a change not yet sent to the catalog.
-    fn next_wake(&self, now: Timestamp, retry_soon: bool) -> i64 {
+    /// recalibration, (soon) a change not yet sent to the catalog, or (`with_square`) a batch
+    /// for Square. Square is left out while this run is still to send it: a second run at once
+    /// would only send the same batch again.
+    fn next_wake(&self, now: Timestamp, retry_soon: bool, with_square: bool) -> i64 {
         let p = self.push.borrow();
         let mut next = p.recalibrated_at + HOUR;
         if let Loaded::Ready(sku) = &*self.sku.borrow() {
@@ -84,6 +88,9 @@ impl SkuObject {
             }
             if p.summary_version != Some(sku.version()) {
                 next = next.min(internal::now().millis() + SETTLE_MS);
+            }
+            if let Some(t) = sku.square_next_attempt().filter(|_| with_square) {
+                next = next.min(t.millis());
             }
         }
         for t in p.retry_at.values().copied().chain(p.reports.next_retry().map(Timestamp::millis)) {
@@ -155,6 +162,26 @@ impl SkuObject {
         let mut p = self.push.borrow_mut();
         for (r, outcome) in due.iter().zip(outcomes) {
             p.reports.record(r, matches!(outcome, Some(Ok(true))), now);
+        }
+    }
+
+    /// Sends the batch Square is owed, if one is due: the engine freezes it (stored before it
+    /// leaves, so a retry sends the same key) and reads what Square's answer means.
+    async fn tell_square(&self) -> Result<()> {
+        let now = internal::now();
+        let batch = match self.change(now, |s| s.square_due(now)).await {
+            Ok(Some(batch)) => batch,
+            Ok(None) | Err(Blocked::Absent | Blocked::Unreadable(_)) => return Ok(()),
+            Err(Blocked::Storage(e)) => return Err(e),
+        };
+        let answer = crate::square_out::send(&self.env, &batch).await;
+        if let Answer::Retry { error, .. } | Answer::Refused { error } = &answer {
+            worker::console_warn!("square batch-create of {} change(s) failed: {error}", batch.changes.len());
+        }
+        let now = internal::now();
+        match self.change(now, |s| s.square_settled(&batch.idempotency_key, answer, now)).await {
+            Ok(()) | Err(Blocked::Absent | Blocked::Unreadable(_)) => Ok(()),
+            Err(Blocked::Storage(e)) => Err(e),
         }
     }
 

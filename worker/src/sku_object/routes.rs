@@ -213,7 +213,7 @@ impl SkuObject {
                     &json!({
                         "applied": count(|a| matches!(a, Applied::Applied(_))),
                         "duplicates": count(|a| matches!(a, Applied::Duplicate)),
-                        "ignored": count(|a| matches!(a, Applied::Stale)),
+                        "ignored": count(|a| matches!(a, Applied::Stale | Applied::Echo)),
                     }),
                 )
             }

@@ -5,6 +5,8 @@
 //! - [`outbox`]: the per-connection writer: the newest number per SKU, batches, results, retries.
 //! - [`report`]: what a SKU tells each connection's writer after a change.
 //! - [`echo`]: **the echo rule**: what the store's own stock webhook means (with a timeline).
+//! - [`orders`]: the stores' orders as sales and returns, each line once.
+//! - [`square_out`]: telling Square of the sales it did not make (the SKU's outbox).
 //! - [`shopify`]: the GraphQL requests lastunit sends to Shopify, and what the answers mean.
 //! - [`status`]: what an operator reads of a connection (ok / retrying / failing, last write, pending).
 //! - [`woocommerce`]: WooCommerce product and variation ids (`pos_refs.woocommerce`) and their REST paths.

@@ -15,8 +15,8 @@
 //!   for [`CATCH_UP_MS`] after it happened;
 //! - one lastunit is writing to the PoS (Square's `ADJUSTMENT`): missing from every count until
 //!   the PoS acknowledges it, and from then on included in every count it observes. The
-//!   acknowledgement carries the PoS's own time `A` (Square's `calculated_at` of the count its
-//!   answer returns), so a count observed at `t >= A` has it, and one at `t < A` does not,
+//!   acknowledgement carries the PoS's own time `A` (the `created_at` Square's answer gives the
+//!   adjustment), so a count observed at `t >= A` has it, and one at `t < A` does not,
 //!   whatever order the answer and the counts arrive in. When a count at `t >= A` was applied
 //!   before the acknowledgement arrived, it took the movement off as unseen: the acknowledgement
 //!   gives it back ([`LocationStock::acknowledge`]).
@@ -36,12 +36,12 @@
 //! 10:00:00  web checkout commits 1 unit (told to Square)     on hand 4
 //! 10:00:30  the register sells 1; Square's count (t=10:00:30)
 //!           says 4: 4 - 1 (still being told)                  on hand 3
-//! 10:00:31  Square accepts the adjustment; its answer's count
-//!           says 3 at A=10:00:31                              on hand 3
+//! 10:00:31  Square accepts the adjustment, created at A=10:00:31   on hand 3
 //! 10:00:32  Square's inventory.count.updated (t=10:00:31) says 3:
 //!           t >= A, so it has the web order: 3 + 0            on hand 3  (not counted twice)
 //! ```
-//! Had that count arrived before Square's answer, it would have read 3 - 1 = 2 for a moment, and
+//! That count is the echo of lastunit's own write: it changes nothing and is counted `ignored`
+//! ([`CountOutcome::Echo`]). Had it arrived before Square's answer, it would have read 3 - 1 = 2 for a moment, and
 //! the answer (A = 10:00:31 <= t) gives the unit back: 3. Had Square been down for an hour, every
 //! count of that hour would still take the web order off, where a fixed window would have
 //! resurrected it after 15 minutes.

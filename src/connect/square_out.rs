@@ -23,10 +23,13 @@
 //! `Retry-After`.
 //!
 //! ## The answer feeds the reconciliation rule
-//! Square answers with the counts it computed after applying the batch. Their `calculated_at` is
-//! the moment from which Square's counts include the adjustment, which [`crate::stock`] needs so
-//! that Square's `inventory.count.updated` after the adjustment does not count the sale twice
-//! ([`Settled::acks`]).
+//! Square answers with the changes it created, each with its `created_at` (when Square received
+//! it, in Square's clock), and the counts it computed after. `created_at` is the moment from
+//! which Square's counts include the adjustment: [`crate::stock`] needs it so that Square's
+//! `inventory.count.updated` after the adjustment does not count the sale twice
+//! ([`Settled::acks`]). Without it, the counts' `calculated_at` stands in (a later moment, so a
+//! count in between reads one unit low until the next), and without either, the moment the
+//! answer arrived.
 
 use std::collections::BTreeMap;
 
@@ -126,9 +129,12 @@ impl Batch {
 /// What Square answered, read by [`read_answer`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
-    /// Applied. `counts`: `(catalog_object_id, location_id, calculated_at)` of the `IN_STOCK`
-    /// counts Square returned.
+    /// Applied. `created`: `(reference_id, location_id, created_at)` of each adjustment Square
+    /// created; `counts`: `(catalog_object_id, location_id, calculated_at)` of the `IN_STOCK`
+    /// counts it returned.
     Accepted {
+        /// The adjustments Square created.
+        created: Vec<(String, String, Timestamp)>,
         /// The counts after the batch.
         counts: Vec<(String, String, Timestamp)>,
     },
@@ -175,7 +181,18 @@ pub fn read_answer(status: Option<u16>, retry_after: Option<&str>, body: &[u8]) 
                     Some((s("catalog_object_id")?, s("location_id")?, Timestamp::parse(&s("calculated_at")?)?))
                 })
                 .collect();
-            Answer::Accepted { counts }
+            let created = v
+                .get("changes")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|c| {
+                    let a = c.get("adjustment")?;
+                    let s = |k: &str| a.get(k).and_then(Value::as_str).map(str::to_string);
+                    Some((s("reference_id")?, s("location_id")?, Timestamp::parse(&s("created_at")?)?))
+                })
+                .collect();
+            Answer::Accepted { created, counts }
         }
         429 | 401 | 403 | 408 | 500..=599 => {
             let retry_after_ms = retry_after
@@ -300,14 +317,21 @@ impl SquareOutbox {
         let mut settled = Settled::default();
         let Some(batch) = self.in_flight.take_if(|b| b.idempotency_key == key) else { return settled };
         match answer {
-            Answer::Accepted { counts } => {
+            Answer::Accepted { created, counts } => {
                 for a in batch.changes {
-                    let at = counts
+                    let received = created
                         .iter()
-                        .filter(|(o, l, _)| *o == a.catalog_object_id && *l == a.location_id)
+                        .filter(|(r, l, _)| *r == a.reference_id && *l == a.location_id)
                         .map(|(_, _, t)| *t)
-                        .max()
-                        .unwrap_or(now);
+                        .min();
+                    let counted = || {
+                        counts
+                            .iter()
+                            .filter(|(o, l, _)| *o == a.catalog_object_id && *l == a.location_id)
+                            .map(|(_, _, t)| *t)
+                            .max()
+                    };
+                    let at = received.or_else(counted).unwrap_or(now);
                     settled.acks.push((a.location, a.key, Some(at)));
                 }
                 self.attempts = 0;
@@ -430,7 +454,7 @@ mod tests {
         assert_eq!(
             s.acks,
             vec![("main-st".into(), "shopify:order:1:line:1@main-st".into(), Some(at(4).plus(500)))],
-            "Square's calculated_at, not ours"
+            "Square's calculated_at, not ours, when it names no created change"
         );
         let next = o.due(at(5)).unwrap();
         assert_eq!(next.changes, vec![adj(2, true)]);
@@ -439,6 +463,21 @@ mod tests {
         o.settle(&next.idempotency_key, read_answer(Some(200), None, b"{}"), at(6));
         assert!(o.is_empty());
         assert_eq!(o.status().last_write_at, Some(at(6)));
+    }
+
+    #[test]
+    fn squares_own_receipt_time_acknowledges_each_adjustment() {
+        let mut o = SquareOutbox::default();
+        o.push(adj(1, true));
+        o.push(Adjustment { location: "other".into(), location_id: "L2".into(), ..adj(1, true) });
+        let b = o.due(at(0)).unwrap();
+        let body = r#"{"changes":[
+            {"type":"ADJUSTMENT","adjustment":{"reference_id":"shopify:order:1:line:1","location_id":"L1","created_at":"2026-11-26T10:00:01Z"}},
+            {"type":"ADJUSTMENT","adjustment":{"reference_id":"shopify:order:1:line:1","location_id":"L2","created_at":"2026-11-26T10:00:02Z"}}],
+            "counts":[{"catalog_object_id":"VAR1","location_id":"L1","state":"IN_STOCK","quantity":"3","calculated_at":"2026-11-26T10:00:09Z"}]}"#;
+        let s = o.settle(&b.idempotency_key, read_answer(Some(200), None, body.as_bytes()), at(10));
+        let times: Vec<Option<Timestamp>> = s.acks.iter().map(|(_, _, t)| *t).collect();
+        assert_eq!(times, [Some(at(1)), Some(at(2))], "created_at, per location");
     }
 
     #[test]

@@ -52,6 +52,9 @@ pub struct SkuSummary {
     pub version: u64,
     /// When it last changed.
     pub updated_at: Timestamp,
+    /// Its writes to Square, when there were any (the Square connection's status sums them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub square: Option<crate::connect::square_out::OutboxStatus>,
 }
 
 /// One dashboard row.

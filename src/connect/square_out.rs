@@ -37,6 +37,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::status::{ConnectionStatus, Health, FAILING_AFTER};
 use crate::catalog::PosRefs;
 use crate::time::{MINUTE, SECOND};
 use crate::Timestamp;
@@ -51,8 +52,6 @@ pub const MAX_BATCH: usize = 100;
 pub const MAX_PENDING: usize = 1_000;
 /// Longest wait between two attempts.
 pub const MAX_BACKOFF_MS: i64 = 5 * MINUTE;
-/// Failed attempts in a row after which the outbox reports `failing`.
-pub const FAILING_AFTER: u32 = 5;
 
 /// The locations whose sales are told to Square ([`Topology::square_locations`](crate::Topology)):
 /// with a Square connection that writes, every location with a `pos_refs.square`, by its Square
@@ -258,6 +257,42 @@ pub struct OutboxStatus {
     pub last_error: Option<String>,
     /// Adjustments given up.
     pub given_up: u32,
+}
+
+/// The Square connection's status from every SKU's outbox: `failing` when one has failed
+/// [`FAILING_AFTER`] times in a row or given an adjustment up, `retrying` while one waits to try
+/// again, else `ok`; the newest accepted write, everything not yet accepted, the newest error,
+/// and the latest moment a SKU waits until.
+pub fn connection_status<'a>(outboxes: impl IntoIterator<Item = &'a OutboxStatus>) -> ConnectionStatus {
+    let mut status = ConnectionStatus::default();
+    let mut newest_error: Option<(Timestamp, &str)> = None;
+    for o in outboxes {
+        status.pending_writes += o.pending;
+        status.last_write_at = status.last_write_at.max(o.last_write_at);
+        let health = if o.attempts >= FAILING_AFTER || o.given_up > 0 {
+            Health::Failing
+        } else if o.attempts > 0 {
+            Health::Retrying
+        } else {
+            Health::Ok
+        };
+        status.status = match (status.status, health) {
+            (Health::Failing, _) | (_, Health::Failing) => Health::Failing,
+            (Health::Retrying, _) | (_, Health::Retrying) => Health::Retrying,
+            _ => Health::Ok,
+        };
+        if o.attempts > 0 {
+            status.throttled_until = status.throttled_until.max(o.retry_at);
+        }
+        if let Some(e) = &o.last_error {
+            let at = o.retry_at.or(o.last_write_at).unwrap_or_default();
+            if newest_error.is_none_or(|(t, _)| at >= t) {
+                newest_error = Some((at, e));
+            }
+        }
+    }
+    status.last_error = newest_error.map(|(_, e)| e.to_string());
+    status
 }
 
 impl SquareOutbox {
@@ -478,6 +513,27 @@ mod tests {
         let s = o.settle(&b.idempotency_key, read_answer(Some(200), None, body.as_bytes()), at(10));
         let times: Vec<Option<Timestamp>> = s.acks.iter().map(|(_, _, t)| *t).collect();
         assert_eq!(times, [Some(at(1)), Some(at(2))], "created_at, per location");
+    }
+
+    #[test]
+    fn the_connection_status_sums_every_skus_outbox() {
+        let ok = OutboxStatus { last_write_at: Some(at(5)), ..OutboxStatus::default() };
+        let retrying = OutboxStatus {
+            pending: 2,
+            attempts: 2,
+            retry_at: Some(at(9)),
+            last_error: Some("429 RATE_LIMITED: slow down".into()),
+            last_write_at: Some(at(1)),
+            ..OutboxStatus::default()
+        };
+        let s = connection_status([&ok, &retrying]);
+        assert_eq!(s.status, Health::Retrying);
+        assert_eq!((s.pending_writes, s.last_write_at, s.throttled_until), (2, Some(at(5)), Some(at(9))));
+        assert_eq!(s.last_error.as_deref(), Some("429 RATE_LIMITED: slow down"));
+        let failing = OutboxStatus { given_up: 1, last_error: Some("400 NOT_FOUND".into()), ..OutboxStatus::default() };
+        assert_eq!(connection_status([&ok, &retrying, &failing]).status, Health::Failing);
+        assert_eq!(connection_status([&ok]).status, Health::Ok);
+        assert_eq!(connection_status([]), ConnectionStatus::default());
     }
 
     #[test]

@@ -287,6 +287,7 @@ impl Sku {
             history: self.sales.days().cloned().collect(),
             version: self.version,
             updated_at: self.updated_at,
+            square: Some(self.square_status()).filter(|s| *s != Default::default()),
         }
     }
 

@@ -63,7 +63,6 @@ impl Sku {
     /// rule, and a failure is retried later.
     pub fn square_settled(&mut self, key: &str, answer: Answer, now: Timestamp) {
         let settled = self.square.settle(key, answer, now);
-        self.pending.snapshot = true;
         let mut moved = false;
         for (location, movement, at) in settled.acks {
             let delta = self.shelves.acknowledge(&location, &movement, at, now);
@@ -83,8 +82,9 @@ impl Sku {
         }
         if moved {
             self.recompute_buffer(now);
-            self.touch(now);
         }
+        // A new version either way: the summary the catalog keeps carries the outbox's status.
+        self.touch(now);
     }
 
     /// When the alarm should next send to Square, if anything is owed.

@@ -140,7 +140,20 @@ test('a register count that has not seen an online order does not resurrect it',
   assert.equal(await onHand(sku), 4);
   sq.registerSale(variation, L, 1); // Square counts 4: it never heard of the web order
   await settlesAt(sku, 3);
+  const square = async () => (await edge.admin('GET', '/admin/connections')).body.connections.find((c) => c.provider === 'square');
+  await eventually(async () => {
+    const c = await square();
+    assert.equal(c.status, 'retrying');
+    assert.ok(c.pending_writes >= 1, JSON.stringify(c));
+    assert.match(c.last_error, /503/);
+  }, { what: 'the Square connection shows the retries' });
   sq.heal();
   await eventually(() => assert.equal(sq.count(variation, L), 3), { what: 'Square catches up', timeoutMs: 30000 });
   await settlesAt(sku, 3);
+  await eventually(async () => {
+    const c = await square();
+    assert.deepEqual([c.status, c.pending_writes, c.last_error], ['ok', 0, null]);
+    assert.ok(c.last_write_at);
+  }, { what: 'the Square connection is ok again' });
+  assert.ok(!JSON.stringify(await square()).includes(sq.token), 'never a credential');
 });

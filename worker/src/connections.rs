@@ -25,15 +25,18 @@ pub async fn list(env: &Env) -> Result<Response> {
     }
     let entries: Vec<ConnectionEntry> = serde_json::from_value(v["connections"].clone()).map_err(rust_err)?;
     let mut list = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let mut row = serde_json::to_value(&entry).map_err(rust_err)?;
-        let status = if entry.provider == Provider::Square {
-            ConnectionStatus::default()
-        } else {
-            let (_, s): (u16, ConnectionStatus) =
-                call_json::<Value, _>(&connection_stub(env, entry.provider)?, Method::Get, "/status", None).await?;
-            s
+    for mut entry in entries {
+        // Square's status is summed from the SKU objects' outboxes (the catalog's list carries
+        // it); the stores' from their writers.
+        let status = match entry.sku_outboxes.take() {
+            Some(s) => s,
+            None => {
+                let (_, s): (u16, ConnectionStatus) =
+                    call_json::<Value, _>(&connection_stub(env, entry.provider)?, Method::Get, "/status", None).await?;
+                s
+            }
         };
+        let mut row = serde_json::to_value(&entry).map_err(rust_err)?;
         if let (Some(row), Value::Object(status)) =
             (row.as_object_mut(), serde_json::to_value(status).map_err(rust_err)?)
         {

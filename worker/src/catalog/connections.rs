@@ -29,6 +29,10 @@ pub struct ConnectionEntry {
     /// The store's order lines no SKU matched lately, newest first (counted `ignored`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unknown_lines: Vec<lastunit::connect::orders::UnknownLine>,
+    /// Square: the status summed from every SKU's outbox (each SKU object writes its own
+    /// adjustments; their summaries carry how it goes). Shown as the connection's status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku_outboxes: Option<lastunit::connect::ConnectionStatus>,
 }
 
 impl CatalogObject {
@@ -82,6 +86,11 @@ impl CatalogObject {
                 connection: c.clone(),
                 location_ref: d.locations.get(&c.location).and_then(|l| l.pos_refs.get(p.as_str()).cloned()),
                 unknown_lines: d.unknown_lines.get(p).cloned().unwrap_or_default(),
+                sku_outboxes: (*p == Provider::Square).then(|| {
+                    lastunit::connect::square_out::connection_status(
+                        d.summaries.iter().filter_map(|s| s.square.as_ref()),
+                    )
+                }),
             })
             .collect()
     }

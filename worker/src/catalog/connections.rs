@@ -86,17 +86,19 @@ impl CatalogObject {
                 connection: c.clone(),
                 location_ref: d.locations.get(&c.location).and_then(|l| l.pos_refs.get(p.as_str()).cloned()),
                 unknown_lines: d.unknown_lines.get(p).cloned().unwrap_or_default(),
-                sku_outboxes: (*p == Provider::Square).then(|| {
-                    lastunit::connect::square_out::connection_status(
-                        d.summaries.iter().filter_map(|s| s.square.as_ref()),
-                    )
-                }),
+                sku_outboxes: None,
             })
             .collect()
     }
 
     pub(super) fn list_connections(&self) -> Result<Response> {
-        json(200, &json!({"connections": self.connection_entries()}))
+        let mut entries = self.connection_entries();
+        for e in entries.iter_mut().filter(|e| e.provider == Provider::Square) {
+            let d = self.data.borrow();
+            let outboxes = d.summaries.iter().filter_map(|s| s.square.as_ref());
+            e.sku_outboxes = Some(lastunit::connect::square_out::connection_status(outboxes));
+        }
+        json(200, &json!({"connections": entries}))
     }
 
     /// The connections whose writer the SKU objects report to: Shopify and WooCommerce, writing.

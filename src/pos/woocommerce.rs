@@ -124,7 +124,7 @@ fn order(v: &Value, topic: &str, now: Timestamp) -> Result<OrderNotice, PosError
         let name = format!("line_items[{i}]");
         let line_id = id_value(field(item, "id")?, &format!("{name}.id"))?;
         let quantity = quantity_value(field(item, "quantity")?, &format!("{name}.quantity"))?;
-        let Some(change) = change.clone().filter(|_| quantity > 0) else {
+        let Some(change) = change.filter(|_| quantity > 0) else {
             notice.unchanged += 1;
             continue;
         };

@@ -72,7 +72,7 @@ test('shopify: a signed count applies; a wrong signature is 401 and changes noth
   assert.equal((await edge.availability(sku, 'store')).available, 6);
   const unmapped = await shopify({ ...body, inventory_item_id: 1 });
   assert.deepEqual(unmapped.body, { applied: 0, duplicates: 0, ignored: 1 });
-  const otherTopic = await shopify(body, { topic: 'orders/create' });
+  const otherTopic = await shopify(body, { topic: 'products/update' });
   assert.equal(otherTopic.status, 200);
   assert.equal(otherTopic.body.applied, 0);
   const raw = '{not json';

@@ -106,6 +106,21 @@ fn a_square_count_before_the_adjustment_still_takes_the_sale_off() {
 }
 
 #[test]
+fn when_square_stops_being_written_what_it_was_owed_is_given_up() {
+    let mut a = connected();
+    web_order(&mut a, "order:1:line:1", minutes(1));
+    assert_eq!(a.square_status().pending, 1);
+    let mut topology = a.topology().clone();
+    topology.square_locations.clear(); // the Square connection now has "write": false
+    a.set_topology(topology, minutes(2));
+    assert_eq!(a.square_due(minutes(2)), None);
+    assert_eq!((a.square_status().pending, a.square_status().given_up), (0, 1));
+    // The web order is an edge sale again: a count within 15 minutes still takes it off.
+    count(&mut a, "square", "c1", "main-st", 5, minutes(3), minutes(3));
+    assert_eq!(a.on_hand_at("main-st"), 4);
+}
+
+#[test]
 fn square_hears_of_checkouts_and_restocked_returns_but_not_of_its_own_sales() {
     let mut a = connected();
     a.reserve(&hold("r1", "web", 1, minutes(10)), minutes(1)).unwrap();

@@ -313,6 +313,16 @@ impl SquareOutbox {
         None
     }
 
+    /// Gives up every waiting adjustment `stale` says is no longer Square's to hear of, and
+    /// returns them. The batch on its way is left to finish: Square may have applied it already,
+    /// and only its own key can tell.
+    pub fn give_up_where(&mut self, stale: impl Fn(&Adjustment) -> bool) -> Vec<Adjustment> {
+        let (gone, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending).into_iter().partition(|a| stale(a));
+        self.pending = kept;
+        self.given_up += gone.len() as u32;
+        gone
+    }
+
     /// When the alarm should next send, if anything is owed.
     pub fn next_attempt(&self) -> Option<Timestamp> {
         if self.is_empty() {

@@ -143,6 +143,7 @@ impl Sku {
     pub fn set_topology(&mut self, topology: Topology, now: Timestamp) {
         if topology != self.topology {
             self.topology = topology;
+            self.stop_telling_square_where_it_no_longer_counts(now);
             self.touch(now);
         }
     }

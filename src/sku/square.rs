@@ -45,6 +45,17 @@ impl Sku {
         Sighting::Told(key)
     }
 
+    /// After a layout change: what is owed to Square at a location it no longer counts (its
+    /// connection stopped writing, or the location lost its Square id) is given up, and those
+    /// movements fall back to the edge rule.
+    pub(super) fn stop_telling_square_where_it_no_longer_counts(&mut self, now: Timestamp) {
+        let counted = &self.topology.square_locations;
+        let dropped = self.square.give_up_where(|a| counted.get(&a.location) != Some(&a.location_id));
+        for a in dropped {
+            self.shelves.acknowledge(&a.location, &a.key, None, now);
+        }
+    }
+
     /// The batch the alarm sends to Square now, if one is due. A batch leaving for the first
     /// time is frozen in the snapshot (the caller stores it before sending), so a retry after
     /// a restart sends the same batch under the same key.

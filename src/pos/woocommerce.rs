@@ -1,4 +1,5 @@
-//! WooCommerce: `POST /webhooks/woocommerce`, topics `order.created` and `order.updated`.
+//! WooCommerce: `POST /webhooks/woocommerce`, topics `order.created`, `order.updated` and
+//! `product.updated`.
 //!
 //! `X-WC-Webhook-Signature` is the base64 HMAC-SHA256 of the raw body, keyed with the webhook's
 //! secret (`WOOCOMMERCE_WEBHOOK_SECRET`); `X-WC-Webhook-Topic` names the topic. When a webhook is
@@ -40,6 +41,9 @@ use crate::Timestamp;
 pub const ORDER_CREATED: &str = "order.created";
 /// A changed order (its status says what it means for stock).
 pub const ORDER_UPDATED: &str = "order.updated";
+/// A changed product: the store's stock level, which is never a shelf count (the connection's
+/// echo rule judges it, `connect::echo`).
+pub const PRODUCT_UPDATED: &str = "product.updated";
 
 /// Statuses under which WooCommerce has taken the order's units off its stock.
 const SOLD: [&str; 3] = ["on-hold", "processing", "completed"];
@@ -54,6 +58,14 @@ pub enum WooDelivery {
     },
     /// An order topic.
     Order(OrderNotice),
+    /// `product.updated`: the product (or variation) as `pos_refs.woocommerce` names it, and
+    /// its stock when WooCommerce manages it.
+    Product {
+        /// `"812"`, or `"812/815"` for a variation.
+        item_ref: String,
+        /// `stock_quantity` while `manage_stock` is on.
+        quantity: Option<i64>,
+    },
     /// Another topic: counted `ignored`.
     Other,
 }
@@ -80,14 +92,35 @@ pub fn read(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .ok_or_else(|| bad("the X-WC-Webhook-Topic header is missing"))?;
-    if topic != ORDER_CREATED && topic != ORDER_UPDATED {
+    if ![ORDER_CREATED, ORDER_UPDATED, PRODUCT_UPDATED].contains(&topic) {
         return Ok(WooDelivery::Other);
     }
     let v = parse_json(body)?;
     if !v.is_object() {
         return Err(bad("expected a JSON object"));
     }
+    if topic == PRODUCT_UPDATED {
+        return product(&v);
+    }
     order(&v, topic, now).map(WooDelivery::Order)
+}
+
+fn product(v: &Value) -> Result<WooDelivery, PosError> {
+    let number = |key: &str| match v.get(key) {
+        None | Some(Value::Null) => Ok(0),
+        Some(x) => x.as_u64().ok_or_else(|| bad(format!("`{key}` must be a whole number"))),
+    };
+    let id = number("id")?;
+    if id == 0 {
+        return Err(bad("`id` is missing"));
+    }
+    let item_ref = WooRef::of(id, number("parent_id")?).to_string();
+    let managed = v.get("manage_stock").and_then(Value::as_bool).unwrap_or(false);
+    let quantity = match v.get("stock_quantity") {
+        Some(q) if managed && !q.is_null() => Some(quantity_value(q, "stock_quantity")?),
+        _ => None,
+    };
+    Ok(WooDelivery::Product { item_ref, quantity })
 }
 
 /// `webhook_id=<digits>` and nothing else: the creation ping.
@@ -257,7 +290,7 @@ mod tests {
     #[test]
     fn the_creation_ping_is_answered_unsigned_and_other_topics_are_ignored() {
         assert_eq!(read(b"webhook_id=14", None, None, "", now()).unwrap(), WooDelivery::Ping { webhook_id: 14 });
-        assert_eq!(read_topic("product.updated", r#"{"id":93}"#).unwrap(), WooDelivery::Other);
+        assert_eq!(read_topic("coupon.created", r#"{"id":93}"#).unwrap(), WooDelivery::Other);
         // Anything that is not exactly the ping must be signed.
         for body in ["webhook_id=", "webhook_id=14&x=1", "webhook_id=-1", "{\"webhook_id\":14}"] {
             assert!(matches!(
@@ -265,6 +298,24 @@ mod tests {
                 Err(PosError::Unauthorized(_))
             ));
         }
+    }
+
+    #[test]
+    fn a_product_update_names_the_product_and_its_managed_stock() {
+        let read = |body: &str| read_topic(PRODUCT_UPDATED, body).unwrap();
+        assert_eq!(
+            read(r#"{"id":93,"parent_id":0,"manage_stock":true,"stock_quantity":4}"#),
+            WooDelivery::Product { item_ref: "93".into(), quantity: Some(4) }
+        );
+        assert_eq!(
+            read(r#"{"id":815,"parent_id":812,"manage_stock":true,"stock_quantity":0}"#),
+            WooDelivery::Product { item_ref: "812/815".into(), quantity: Some(0) }
+        );
+        assert_eq!(
+            read(r#"{"id":93,"manage_stock":false,"stock_quantity":null}"#),
+            WooDelivery::Product { item_ref: "93".into(), quantity: None }
+        );
+        assert!(matches!(read_topic(PRODUCT_UPDATED, r#"{"name":"x"}"#), Err(PosError::BadBody(_))));
     }
 
     #[test]

@@ -57,6 +57,14 @@ pub async fn handle(provider: &str, mut req: Request, env: Env) -> Result<Respon
             ) {
                 Ok(pos::woocommerce::WooDelivery::Ping { .. }) => nothing(0),
                 Ok(pos::woocommerce::WooDelivery::Order(notice)) => apply_order(&env, notice, now).await,
+                Ok(pos::woocommerce::WooDelivery::Product { item_ref, quantity }) => {
+                    // The store's level is its copy of lastunit's number, never a shelf count:
+                    // the connection's writer judges it (an echo, or the store's own change).
+                    if let Some(q) = quantity {
+                        crate::connections::observe(&env, provider, &item_ref, q).await?;
+                    }
+                    nothing(1)
+                }
                 Ok(pos::woocommerce::WooDelivery::Other) => nothing(1),
                 Err(e) => pos_error(&e),
             };

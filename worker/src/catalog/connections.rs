@@ -114,7 +114,9 @@ impl CatalogObject {
     /// The location the connection of `provider` covers: its store's counts there are copies
     /// of lastunit's number, never a count of the shelf.
     pub(super) fn connected_location(&self, provider: &str) -> Option<String> {
-        let p = Provider::parse(provider).ok()?;
+        // Square is the register: its counts are the shelf's, connected or not (lastunit only
+        // tells it of the sales it did not make).
+        let p = Provider::parse(provider).ok().filter(|p| *p != Provider::Square)?;
         self.data.borrow().connections.get(&p).map(|c| c.location.clone())
     }
 

@@ -60,9 +60,10 @@ export function machine() {
 
 /**
  * Starts wrangler dev for `kind`: 'lastunit' (worker/build and www/dist, copied so a rebuild
- * during the run cannot reload the server) or 'bare' (benches/edge/bare-do).
+ * during the run cannot reload the server) or 'bare' (benches/edge/bare-do). `vars` are added
+ * to [`VARS`] (the connected stores' bases and keys, say).
  */
-export async function startServer(kind, { logLevel = 'warn' } = {}) {
+export async function startServer(kind, { logLevel = 'warn', vars = {} } = {}) {
   const work = mkdtempSync(join(tmpdir(), `lastunit-bench-${kind}-`));
   let config;
   if (kind === 'lastunit') {
@@ -82,7 +83,7 @@ export async function startServer(kind, { logLevel = 'warn' } = {}) {
     config = join(work, 'bare-do', 'wrangler.toml');
   }
   const envFile = join(work, 'bench.env');
-  writeFileSync(envFile, Object.entries(VARS).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n');
+  writeFileSync(envFile, Object.entries({ ...VARS, ...vars }).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n');
   const port = await freePort();
   const inspector = await freePort();
   const url = `http://127.0.0.1:${port}`;

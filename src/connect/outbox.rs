@@ -587,7 +587,8 @@ impl Outbox {
             (None, None) => {
                 self.succeeded(now);
                 // Pace the next run: at most WRITES_PER_SECOND a second.
-                self.meta.retry_at = Some(now.plus(SECOND));
+                let spent = flight.lines.len() as i64 * SECOND / woocommerce::WRITES_PER_SECOND as i64;
+                self.meta.retry_at = Some(now.plus(spent));
             }
         }
     }

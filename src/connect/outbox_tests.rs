@@ -337,7 +337,14 @@ fn woocommerce_writes_one_put_per_sku_within_its_rate() {
     o.record(work.id, &answers, next, 3);
     assert_eq!(o.status(next).throttled_until, Some(next.plus(3000)));
     assert_eq!(o.poll(&woo, next.plus(2999)), None);
-    assert!(o.poll(&woo, next.plus(3000)).is_some());
+    let work = o.poll(&woo, next.plus(3000)).unwrap();
+    let answers: Vec<Answer> = (0..work.requests.len()).map(|_| response(200, None, json!({}))).collect();
+    let n = answers.len() as i64;
+    o.record(work.id, &answers, next.plus(3000), 3);
+    let paced = next.plus(3000 + n * SECOND / woocommerce::WRITES_PER_SECOND as i64);
+    o.want("S0", "100", 9, 2, false, next);
+    assert_eq!(o.poll(&woo, paced.plus(-1)), None, "{n} writes spend {n}/5 of a second");
+    assert!(o.poll(&woo, paced.max(next.plus(SETTLE_MS))).is_some());
 }
 
 #[test]

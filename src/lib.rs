@@ -40,6 +40,8 @@ pub mod buffer;
 pub mod catalog;
 pub mod changes;
 pub mod connect;
+pub mod csv_export;
+pub mod csv_import;
 pub mod dedupe;
 mod error;
 pub mod event;

@@ -1,5 +1,6 @@
-//! ns per engine operation for a SKU with 10 locations and 5 channels (`make bench`).
-//! `scripts/bench-wasm.mjs` runs the same [`Workload`] loops compiled to Wasm.
+//! ns per engine operation for a SKU with 10 locations and 5 channels (`make bench`;
+//! `cargo bench --features bench --bench engine`). `benches/wasm.mjs` runs the same [`Workload`]
+//! loops compiled to Wasm.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use lastunit::bench_support::Workload;

@@ -30,7 +30,7 @@ const section = [
     `${Math.round(totalmem() / 2 ** 30)} GiB, ${sh('rustc --version').split(' ').slice(0, 2).join(' ')}, Node ${process.version}` +
     (process.env.QUICK === '1' ? '. QUICK=1: the edge ran at smoke-test sizes, not figures to record.' : '.'),
   '',
-  '**Engine** (`cargo bench --bench engine`, `scripts/bench-engine-wasm.sh`), ns per operation:',
+  '**Engine** (`cargo bench --features bench --bench engine`, `scripts/bench-engine-wasm.sh`), ns per operation:',
   '',
   '| operation | native | Wasm | Wasm / native |',
   '| --- | ---: | ---: | ---: |',

@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 run=$(mktemp -d)
 trap 'rm -rf "$run"' EXIT
 
-echo "== engine, native (cargo bench --bench engine)"
-cargo bench --bench engine -- --warm-up-time 1 --measurement-time 4 | tee "$run/engine.txt"
+echo "== engine, native (cargo bench --features bench --bench engine)"
+cargo bench --features bench --bench engine -- --warm-up-time 1 --measurement-time 4 | tee "$run/engine.txt"
 echo "== engine, Wasm (scripts/bench-engine-wasm.sh)"
 scripts/bench-engine-wasm.sh | tee "$run/wasm.txt"
 echo "== widget size (www/build.sh)"

@@ -1,12 +1,12 @@
-//! Benchmark workloads, shared by the native criterion benchmark and the Wasm one so both time
-//! the same loops: a SKU with 10 locations and 5 channels, stock everywhere, a fixed buffer and
+//! Benchmark workloads (`--features bench`), shared by the native criterion benchmark and the
+//! Wasm one so both time the same loops: a SKU with 10 locations and 5 channels, stock everywhere, a fixed buffer and
 //! a few holds already taken. Like the edge, each operation hands what it changed over for
 //! storing ([`Sku::take_changes`]).
 
 use crate::catalog::{BufferPolicy, ChannelConfig, SkuConfig, Topology};
 use crate::reservation::HoldRequest;
 use crate::sku::Sku;
-use crate::{EventBody, StockEvent, Timestamp};
+use crate::{EventBody, EventKind, StockEvent, Timestamp};
 
 /// The busy SKU and counters for fresh ids.
 pub struct Workload {
@@ -38,7 +38,7 @@ impl Workload {
         // Enough stock that no benchmark run sells out (ten receivings per location).
         for l in &locations {
             for _ in 0..10 {
-                let e = w.event("receive", l, i64::from(crate::catalog::MAX_UNITS));
+                let e = w.event(EventKind::Receive, l, i64::from(crate::catalog::MAX_UNITS));
                 w.sku.apply(&e, now).expect("applies");
             }
         }
@@ -49,16 +49,9 @@ impl Workload {
         w
     }
 
-    fn event(&mut self, kind: &str, location: &str, quantity: i64) -> StockEvent {
+    fn event(&mut self, kind: EventKind, location: &str, quantity: i64) -> StockEvent {
         self.next += 1;
-        let body = EventBody {
-            event_id: format!("e{}", self.next),
-            kind: kind.into(),
-            sku: "A".into(),
-            location: location.into(),
-            quantity,
-            ..EventBody::default()
-        };
+        let body = EventBody::new(kind, &format!("e{}", self.next), "A", location, quantity);
         body.check("bench", self.now).expect("valid")
     }
 
@@ -78,7 +71,11 @@ impl Workload {
     /// built and checked from its wire form first.
     pub fn apply_events(&mut self, n: u32) {
         for i in 0..n {
-            let e = if i % 2 == 0 { self.event("sale", "loc-3", 1) } else { self.event("receive", "loc-3", 1) };
+            let e = if i % 2 == 0 {
+                self.event(EventKind::Sale, "loc-3", 1)
+            } else {
+                self.event(EventKind::Receive, "loc-3", 1)
+            };
             self.sku.apply(&e, self.now).expect("applies");
             self.sku.take_changes();
         }

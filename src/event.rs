@@ -9,6 +9,9 @@
 //! would retry a refused delivery forever. Within the tolerance, the engine never takes an event
 //! as later than the moment it applies it (see [`Sku::apply`](crate::Sku::apply)).
 
+use core::fmt;
+use core::str::FromStr;
+
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::MAX_UNITS;
@@ -33,15 +36,93 @@ fn check_time(occurred_at: Timestamp, now: Timestamp) -> Result<(), Error> {
     Ok(())
 }
 
+/// What an event is: its `type` on the wire and in the ledger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "&'static str")]
+pub enum EventKind {
+    /// `sale`: units sold on a channel.
+    Sale,
+    /// `return`: units brought back.
+    Return,
+    /// `receive`: units received from a supplier or a transfer.
+    Receive,
+    /// `adjust`: a signed correction.
+    Adjust,
+    /// `transfer`: units leave for another location.
+    Transfer,
+    /// `waste`: units thrown away.
+    Waste,
+    /// `count`: an absolute count of units on hand.
+    Count,
+}
+
+impl EventKind {
+    /// Every kind, in the contract's order.
+    pub const ALL: [EventKind; 7] = [
+        EventKind::Sale,
+        EventKind::Return,
+        EventKind::Receive,
+        EventKind::Adjust,
+        EventKind::Transfer,
+        EventKind::Waste,
+        EventKind::Count,
+    ];
+
+    /// Its `type` string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Sale => "sale",
+            EventKind::Return => "return",
+            EventKind::Receive => "receive",
+            EventKind::Adjust => "adjust",
+            EventKind::Transfer => "transfer",
+            EventKind::Waste => "waste",
+            EventKind::Count => "count",
+        }
+    }
+}
+
+impl FromStr for EventKind {
+    type Err = Error;
+
+    /// A `type` string; any other is refused as field `type`, naming the ones there are.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            let names: Vec<&str> = EventKind::ALL.iter().map(|k| k.as_str()).collect();
+            Error::invalid("type", format!("`{s}` is not one of {}", names.join(", ")))
+        })
+    }
+}
+
+impl TryFrom<String> for EventKind {
+    type Error = Error;
+
+    fn try_from(s: String) -> Result<Self, Error> {
+        s.parse()
+    }
+}
+
+impl From<EventKind> for &'static str {
+    fn from(k: EventKind) -> Self {
+        k.as_str()
+    }
+}
+
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The generic event as it arrives on the wire.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EventBody {
     /// The sender's id for this event; a second delivery with the same id changes nothing.
     pub event_id: String,
-    /// `sale`, `return`, `receive`, `adjust`, `transfer`, `waste` or `count`.
+    /// What it is.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: EventKind,
     /// The SKU.
     pub sku: String,
     /// Where it happened.
@@ -152,16 +233,16 @@ pub enum Movement {
 }
 
 impl Movement {
-    /// Its `type`, as the wire and the ledger name it.
-    pub fn kind(&self) -> &'static str {
+    /// What kind of event it is.
+    pub fn kind(&self) -> EventKind {
         match self {
-            Movement::Sale { .. } => "sale",
-            Movement::Return { .. } => "return",
-            Movement::Receive { .. } => "receive",
-            Movement::Adjust { .. } => "adjust",
-            Movement::Transfer { .. } => "transfer",
-            Movement::Waste { .. } => "waste",
-            Movement::Count { .. } => "count",
+            Movement::Sale { .. } => EventKind::Sale,
+            Movement::Return { .. } => EventKind::Return,
+            Movement::Receive { .. } => EventKind::Receive,
+            Movement::Adjust { .. } => EventKind::Adjust,
+            Movement::Transfer { .. } => EventKind::Transfer,
+            Movement::Waste { .. } => EventKind::Waste,
+            Movement::Count { .. } => EventKind::Count,
         }
     }
 }
@@ -192,6 +273,26 @@ pub struct StockEvent {
 const MAX_REASON: usize = 200;
 
 impl EventBody {
+    /// A body of `kind` with only the fields every event has; the others are for the caller to
+    /// fill in.
+    pub fn new(kind: EventKind, event_id: &str, sku: &str, location: &str, quantity: i64) -> Self {
+        EventBody {
+            event_id: event_id.to_string(),
+            kind,
+            sku: sku.to_string(),
+            location: location.to_string(),
+            quantity,
+            channel: None,
+            occurred_at: None,
+            origin_channel: None,
+            reason: None,
+            restock: None,
+            po_id: None,
+            to_location: None,
+            transfer_id: None,
+        }
+    }
+
     /// Checks the body and turns it into a [`StockEvent`] from `provider`. `now` fills a
     /// missing `occurred_at` and bounds a given one (see [Event times](self#event-times));
     /// nothing here looks at the catalog.
@@ -217,9 +318,9 @@ impl EventBody {
         if reason.len() > MAX_REASON {
             return Err(Error::invalid("reason", format!("must be at most {MAX_REASON} characters")));
         }
-        let movement = match self.kind.as_str() {
-            "sale" => Movement::Sale { channel, quantity: positive()? },
-            "return" => {
+        let movement = match self.kind {
+            EventKind::Sale => Movement::Sale { channel, quantity: positive()? },
+            EventKind::Return => {
                 let origin_channel = self.origin_channel.clone().unwrap_or_else(|| channel.clone());
                 check_channel(&origin_channel)
                     .map_err(|_| Error::invalid("origin_channel", "must match [a-z0-9_-]{1,32}"))?;
@@ -231,7 +332,7 @@ impl EventBody {
                     restock: self.restock.unwrap_or(true),
                 }
             }
-            "receive" => {
+            EventKind::Receive => {
                 if let Some(po) = &self.po_id {
                     check_id("po_id", po)?;
                 }
@@ -247,7 +348,7 @@ impl EventBody {
                     transfer_id: self.transfer_id.clone(),
                 }
             }
-            "adjust" => {
+            EventKind::Adjust => {
                 if q == 0 || q.abs() > max {
                     return Err(Error::invalid(
                         "quantity",
@@ -259,7 +360,7 @@ impl EventBody {
                 }
                 Movement::Adjust { quantity: q, reason }
             }
-            "transfer" => {
+            EventKind::Transfer => {
                 let to = self
                     .to_location
                     .clone()
@@ -270,21 +371,15 @@ impl EventBody {
                 }
                 Movement::Transfer { to_location: to, quantity: positive()? }
             }
-            "waste" => Movement::Waste {
+            EventKind::Waste => Movement::Waste {
                 quantity: positive()?,
                 reason: if reason.is_empty() { "unspecified".into() } else { reason },
             },
-            "count" => {
+            EventKind::Count => {
                 if !(0..=max).contains(&q) {
                     return Err(Error::invalid("quantity", format!("must be a whole number from 0 to {max}")));
                 }
                 Movement::Count { quantity: q }
-            }
-            other => {
-                return Err(Error::invalid(
-                    "type",
-                    format!("`{other}` is not one of sale, return, receive, adjust, transfer, waste, count"),
-                ))
             }
         };
         Ok(StockEvent {
@@ -308,14 +403,21 @@ pub const MAX_BATCH: usize = 500;
 pub fn check_batch(json: &serde_json::Value, provider: &str, now: Timestamp) -> Result<Vec<StockEvent>, Error> {
     let one = |position: Option<usize>, v: &serde_json::Value| -> Result<StockEvent, Error> {
         let which = position.map_or_else(|| "the event".to_string(), |i| format!("event {i}"));
-        let body =
-            EventBody::deserialize(v).map_err(|e| Error::invalid("events", format!("{which} cannot be read: {e}")))?;
-        body.check(provider, now).map_err(|e| match e {
+        let named = |e: Error| match e {
             Error::InvalidInput { field, reason } if position.is_some() => {
                 Error::InvalidInput { field, reason: format!("{reason} ({which})") }
             }
             other => other,
-        })
+        };
+        let body = EventBody::deserialize(v).map_err(|e| {
+            // An unknown `type` is a bad value of a field every event has (field `type`), not an
+            // unreadable event.
+            match v.get("type").and_then(|t| t.as_str()).map(str::parse::<EventKind>) {
+                Some(Err(unknown)) => named(unknown),
+                _ => Error::invalid("events", format!("{which} cannot be read: {e}")),
+            }
+        })?;
+        body.check(provider, now).map_err(named)
     };
     match json.get("events") {
         Some(list) if json.as_object().is_some_and(|o| o.len() == 1) => {
@@ -360,10 +462,54 @@ mod tests {
             (r#"{"event_id":"e","type":"sale","sku":"A B","location":"m","quantity":2}"#, "sku"),
         ];
         for (json, field) in cases {
-            match body(json).check("lastunit", Timestamp(0)) {
+            let v: serde_json::Value = serde_json::from_str(json).unwrap();
+            match check_batch(&v, "lastunit", Timestamp(0)) {
                 Err(Error::InvalidInput { field: f, .. }) => assert_eq!(f, field, "{json}"),
                 other => panic!("{json}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn an_unknown_type_is_refused_naming_the_types_there_are() {
+        let steal = r#"{"event_id":"e","type":"steal","sku":"A","location":"m","quantity":2}"#;
+        let expected = "`type` `steal` is not one of sale, return, receive, adjust, transfer, waste, count";
+        let v: serde_json::Value = serde_json::from_str(steal).unwrap();
+        assert_eq!(check_batch(&v, "admin", Timestamp(0)).unwrap_err().to_string(), expected);
+        let batch = serde_json::json!({"events": [v.clone()]});
+        assert_eq!(
+            check_batch(&batch, "admin", Timestamp(0)).unwrap_err().to_string(),
+            format!("{expected} (event 0)")
+        );
+        // Read alone (the JavaScript engine reads bodies so), the same sentence says why.
+        let read = serde_json::from_str::<EventBody>(steal).unwrap_err().to_string();
+        assert!(read.contains(expected), "{read}");
+    }
+
+    #[test]
+    fn every_kind_has_one_name_on_the_wire_in_the_ledger_and_in_movement() {
+        let movements = [
+            Movement::Sale { channel: "web".into(), quantity: 1 },
+            Movement::Return {
+                channel: "web".into(),
+                origin_channel: "web".into(),
+                quantity: 1,
+                reason: "r".into(),
+                restock: true,
+            },
+            Movement::Receive { quantity: 1, po_id: None, transfer_id: None },
+            Movement::Adjust { quantity: 1, reason: "r".into() },
+            Movement::Transfer { to_location: "m".into(), quantity: 1 },
+            Movement::Waste { quantity: 1, reason: "r".into() },
+            Movement::Count { quantity: 1 },
+        ];
+        assert_eq!(movements.iter().map(Movement::kind).collect::<Vec<_>>(), EventKind::ALL);
+        for m in &movements {
+            let kind = m.kind();
+            assert_eq!(serde_json::to_value(m).unwrap()["type"], kind.as_str(), "{m:?}");
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+            assert_eq!(serde_json::from_value::<EventKind>(kind.as_str().into()).unwrap(), kind);
+            assert_eq!(kind.to_string().parse::<EventKind>().unwrap(), kind);
         }
     }
 

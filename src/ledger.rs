@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::Source;
+use crate::event::{EventKind, Source};
 use crate::Timestamp;
 
 /// One movement of stock, as the ledger records it.
@@ -12,9 +12,9 @@ use crate::Timestamp;
 pub struct LedgerEntry {
     /// The SKU version this entry produced.
     pub version: u64,
-    /// `sale`, `return`, `receive`, `adjust`, `transfer`, `waste` or `count`.
+    /// What moved the stock.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: EventKind,
     /// The SKU.
     pub sku: String,
     /// Where.
@@ -44,7 +44,7 @@ impl LedgerEntry {
     /// An entry of `kind` at `location` from `source`, with no movement yet: the change that
     /// makes it fills in the units, the reason and, last, the version and what is on hand.
     pub fn new(
-        kind: &str,
+        kind: EventKind,
         sku: &str,
         location: &str,
         source: Source,
@@ -53,7 +53,7 @@ impl LedgerEntry {
     ) -> Self {
         LedgerEntry {
             version: 0,
-            kind: kind.to_string(),
+            kind,
             sku: sku.to_string(),
             location: location.to_string(),
             quantity: 0,
@@ -82,7 +82,7 @@ mod tests {
 
     fn entry() -> LedgerEntry {
         let source = Source { provider: "shopify".into(), event_id: "e-1".into() };
-        LedgerEntry::new("adjust", "A", "main-st", source, Timestamp(1_000), Timestamp(2_000))
+        LedgerEntry::new(EventKind::Adjust, "A", "main-st", source, Timestamp(1_000), Timestamp(2_000))
     }
 
     #[test]

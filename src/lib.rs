@@ -34,7 +34,7 @@ macro_rules! engine {
 engine! {
 pub mod allocation;
 pub mod ask;
-#[doc(hidden)]
+#[cfg(feature = "bench")]
 pub mod bench_support;
 pub mod buffer;
 pub mod catalog;
@@ -67,7 +67,7 @@ pub mod wasm;
 pub use catalog::{BufferPolicy, ChannelConfig, LocationConfig, SkuConfig, Topology};
 pub use changes::{ChangeSet, SeenKey};
 pub use error::Error;
-pub use event::{EventBody, Movement, Source, StockEvent};
+pub use event::{EventBody, EventKind, Movement, Source, StockEvent};
 pub use ledger::LedgerEntry;
 pub use reservation::{Hold, HoldRequest, HoldState};
 pub use sku::{Applied, Sku};

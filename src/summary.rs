@@ -258,31 +258,26 @@ fn round2(x: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::catalog::{ChannelConfig, SkuConfig};
-    use crate::{EventBody, Sku, Topology};
+    use crate::{EventBody, EventKind, Sku, Topology};
 
     fn summary(sku: &str, stock: i64, sold_per_day: i64, now: Timestamp) -> SkuSummary {
         let mut t = Topology::default();
         t.put_location("main-st").unwrap();
         t.put_channel("web", &ChannelConfig { locations: vec!["main-st".into()] }).unwrap();
         let mut s = Sku::new(sku, SkuConfig::default(), t, now.plus(-14 * crate::time::DAY)).unwrap();
-        let mut apply = |id: String, kind: &str, q: i64, at: Timestamp| {
+        let mut apply = |id: String, kind: EventKind, q: i64, at: Timestamp| {
             let b = EventBody {
-                event_id: id,
-                kind: kind.into(),
-                sku: sku.into(),
-                location: "main-st".into(),
-                quantity: q,
                 channel: Some("web".into()),
                 occurred_at: Some(at),
-                ..EventBody::default()
+                ..EventBody::new(kind, &id, sku, "main-st", q)
             };
             s.apply(&b.check("t", at).unwrap(), at).unwrap();
         };
-        apply("r".into(), "receive", stock + 14 * sold_per_day, now.plus(-14 * crate::time::DAY));
+        apply("r".into(), EventKind::Receive, stock + 14 * sold_per_day, now.plus(-14 * crate::time::DAY));
         for d in 0..14 {
             if sold_per_day > 0 {
                 let at = now.plus(-(14 - d) * crate::time::DAY);
-                apply(format!("s{d}"), "sale", sold_per_day, at);
+                apply(format!("s{d}"), EventKind::Sale, sold_per_day, at);
             }
         }
         s.summary()

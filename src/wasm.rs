@@ -112,10 +112,13 @@ impl Engine {
     }
 }
 
-/// The benchmark workload (see `bench_support`), for timing the engine in Wasm from JS.
+/// The benchmark workload (see `bench_support`), for timing the engine in Wasm from JS
+/// (`--features wasm,bench`).
+#[cfg(feature = "bench")]
 #[wasm_bindgen]
 pub struct BenchWorkload(crate::bench_support::Workload);
 
+#[cfg(feature = "bench")]
 #[wasm_bindgen]
 impl BenchWorkload {
     /// The busy SKU at `now_ms`.

@@ -17,13 +17,8 @@ fn connected() -> Sku {
 
 fn web_order(a: &mut Sku, id: &str, at: Timestamp) {
     let mut e = lastunit::EventBody {
-        event_id: id.into(),
-        kind: "sale".into(),
-        sku: "A".into(),
-        location: "main-st".into(),
-        quantity: 1,
         channel: Some("web".into()),
-        ..Default::default()
+        ..lastunit::EventBody::new(lastunit::EventKind::Sale, id, "A", "main-st", 1)
     }
     .check("shopify", at)
     .unwrap();
@@ -79,7 +74,7 @@ fn squares_count_after_the_adjustment_does_not_count_the_sale_twice() {
             assert_eq!(a.on_hand_at("main-st"), 3, "for a moment the count reads as not having it");
             a.square_settled(&batch.idempotency_key, accepted(applied_at, 4), minutes(2));
             let ledger = a.take_changes().ledger;
-            assert!(ledger.iter().any(|e| e.kind == "count" && e.quantity == 1), "{ledger:?}");
+            assert!(ledger.iter().any(|e| e.kind == lastunit::EventKind::Count && e.quantity == 1), "{ledger:?}");
         }
         assert_eq!(a.on_hand_at("main-st"), 4, "answer first: {answer_first}");
         assert_eq!(a.square_status().pending, 0);

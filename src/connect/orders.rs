@@ -27,7 +27,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::PosIndex;
-use crate::event::{EventBody, MAX_AHEAD_MS};
+use crate::event::{EventBody, EventKind, MAX_AHEAD_MS};
 use crate::names::check_sku;
 use crate::{Error, StockEvent, Timestamp};
 
@@ -176,21 +176,16 @@ impl OrderNotice {
                 continue;
             };
             let (kind, reason, restock) = match &line.change {
-                LineChange::Sold => ("sale", None, None),
-                LineChange::Restocked { reason } => ("return", Some(reason.as_str().to_string()), Some(true)),
+                LineChange::Sold => (EventKind::Sale, None, None),
+                LineChange::Restocked { reason } => (EventKind::Return, Some(reason.as_str().to_string()), Some(true)),
             };
             let body = EventBody {
-                event_id: line.event_id.clone(),
-                kind: kind.into(),
-                sku,
-                location: location.to_string(),
-                quantity: line.quantity,
                 channel: Some(channel.to_string()),
                 occurred_at: Some(at),
                 origin_channel: restock.map(|_| channel.to_string()),
                 reason,
                 restock,
-                ..EventBody::default()
+                ..EventBody::new(kind, &line.event_id, &sku, location, line.quantity)
             };
             let mut event = body.check(self.provider.as_str(), now)?;
             event.undoes = line.undoes.as_ref().map(|id| format!("{}:{id}", self.provider));

@@ -56,7 +56,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::catalog::MAX_UNITS;
-use crate::event::{EventBody, StockEvent, MAX_AHEAD_MS};
+use crate::event::{EventBody, EventKind, StockEvent, MAX_AHEAD_MS};
 use crate::{Error, Timestamp};
 
 pub mod clover;
@@ -149,13 +149,8 @@ impl PosCount {
     pub fn event(&self, sku: &str, location: &str, now: Timestamp) -> Result<StockEvent, Error> {
         let observed_at = if self.observed_at > now.plus(MAX_AHEAD_MS) { now } else { self.observed_at };
         EventBody {
-            event_id: self.dedupe_id.clone(),
-            kind: "count".into(),
-            sku: sku.to_string(),
-            location: location.to_string(),
-            quantity: self.quantity,
             occurred_at: Some(observed_at),
-            ..EventBody::default()
+            ..EventBody::new(EventKind::Count, &self.dedupe_id, sku, location, self.quantity)
         }
         .check(self.provider, now)
     }

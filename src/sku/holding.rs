@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::Sku;
 use crate::catalog::MAX_UNITS;
-use crate::event::Source;
+use crate::event::{EventKind, Source};
 use crate::ledger::LedgerEntry;
 use crate::names::check_id;
 use crate::reservation::{Hold, HoldRequest, HoldState};
@@ -149,7 +149,7 @@ impl Sku {
             let sighting = self.tell_square(&source, loc, -units, Sighting::Edge, now);
             self.shelves.sell_at_edge(loc, *units, now, sighting);
             self.version += 1;
-            let mut entry = LedgerEntry::new("sale", &self.sku, loc, source.clone(), now, now);
+            let mut entry = LedgerEntry::new(EventKind::Sale, &self.sku, loc, source.clone(), now, now);
             entry.version = self.version;
             entry.quantity = -units;
             entry.on_hand_after = self.shelves.on_hand(loc);

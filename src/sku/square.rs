@@ -4,7 +4,7 @@
 
 use super::Sku;
 use crate::connect::square_out::{Adjustment, Answer, Batch, OutboxStatus};
-use crate::event::Source;
+use crate::event::{EventKind, Source};
 use crate::ledger::LedgerEntry;
 use crate::stock::Sighting;
 use crate::Timestamp;
@@ -83,7 +83,7 @@ impl Sku {
             moved = true;
             self.version += 1;
             let source = Source { provider: "square".into(), event_id: format!("ack:{key}") };
-            let mut entry = LedgerEntry::new("count", &self.sku, &location, source, now, now);
+            let mut entry = LedgerEntry::new(EventKind::Count, &self.sku, &location, source, now, now);
             entry.version = self.version;
             entry.quantity = delta;
             entry.on_hand_after = self.shelves.on_hand(&location);

@@ -96,7 +96,7 @@ pub fn ledger_rows<'a>(entries: impl IntoIterator<Item = &'a LedgerEntry>, filte
                 e.occurred_at.to_string().as_str(),
                 &e.sku,
                 &e.location,
-                &e.kind,
+                e.kind.as_str(),
                 &e.quantity.to_string(),
                 e.channel.as_deref().unwrap_or(""),
                 e.reason.as_deref().unwrap_or(""),
@@ -167,7 +167,7 @@ mod tests {
     fn the_ledger_export_keeps_the_range_and_names_the_order() {
         let entry = |at: i64, provider: &str, id: &str| LedgerEntry {
             version: 1,
-            kind: "sale".into(),
+            kind: crate::EventKind::Sale,
             sku: "A".into(),
             location: "main-st".into(),
             quantity: -1,

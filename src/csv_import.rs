@@ -38,7 +38,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::catalog::{PosIndex, PROVIDERS};
-use crate::{BufferPolicy, Error, EventBody, SkuConfig, StockEvent, Timestamp, Topology};
+use crate::{BufferPolicy, Error, EventBody, EventKind, SkuConfig, StockEvent, Timestamp, Topology};
 
 /// Columns every file has.
 pub const REQUIRED: [&str; 4] = ["sku", "title", "location", "on_hand"];
@@ -312,14 +312,7 @@ fn check_count(
     let quantity = on_hand
         .parse::<i64>()
         .map_err(|_| Error::invalid("on_hand", format!("`{on_hand}` is not a whole number of units")))?;
-    let body = EventBody {
-        event_id: format!("csv-{digest}-{location}"),
-        kind: "count".into(),
-        sku: sku.to_string(),
-        location: location.to_string(),
-        quantity,
-        ..EventBody::default()
-    };
+    let body = EventBody::new(EventKind::Count, &format!("csv-{digest}-{location}"), sku, location, quantity);
     let event = body.check("admin", now).map_err(|e| match e {
         // The event's `quantity` is this file's `on_hand`.
         Error::InvalidInput { field: "quantity", reason } => Error::InvalidInput { field: "on_hand", reason },

@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use crate::ledger::LedgerEntry;
+use crate::incident::Incident;
 use crate::reservation::Hold;
 use crate::stored::StoredSku;
 use crate::Timestamp;
@@ -25,6 +26,8 @@ pub struct ChangeSet {
     pub ledger: Vec<LedgerEntry>,
     /// Event keys applied, with when: one row each (the snapshot never carries them).
     pub seen: Vec<SeenKey>,
+    /// Oversell incidents opened, grown or closed, as they are now: one row each, replaced by id.
+    pub incidents: Vec<Incident>,
 }
 
 /// An event key applied at a moment (rows of the `seen` table).
@@ -39,7 +42,7 @@ pub struct SeenKey {
 impl ChangeSet {
     /// Whether there is nothing to store.
     pub fn is_empty(&self) -> bool {
-        self.snapshot.is_none() && self.holds.is_empty() && self.ledger.is_empty() && self.seen.is_empty()
+        self.snapshot.is_none() && self.holds.is_empty() && self.ledger.is_empty() && self.seen.is_empty() && self.incidents.is_empty()
     }
 
     /// Whether what channels see may have changed (the snapshot or a hold did), so live
@@ -58,4 +61,5 @@ pub(crate) struct Pending {
     pub holds: std::collections::BTreeSet<String>,
     pub ledger: Vec<LedgerEntry>,
     pub seen: Vec<SeenKey>,
+    pub incidents: Vec<Incident>,
 }

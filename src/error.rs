@@ -46,6 +46,8 @@ pub enum Error {
     IdempotencyKeyReused,
     /// No reservation with this id.
     UnknownReservation(String),
+    /// No open incident with this id.
+    UnknownIncident(String),
     /// The reservation's hold ran out before it was committed.
     ReservationExpired(String),
     /// The reservation was released before this commit.
@@ -81,6 +83,7 @@ impl Error {
             Error::OverCartLimit { .. } | Error::OverClientLimit { .. } => "over_cart_limit",
             Error::IdempotencyKeyReused => "idempotency_key_reused",
             Error::UnknownReservation(_) => "unknown_reservation",
+            Error::UnknownIncident(_) => "unknown_incident",
             Error::ReservationExpired(_) => "reservation_expired",
             Error::ReservationReleased(_) => "reservation_released",
             Error::ReservationCommitted(_) => "reservation_committed",
@@ -97,7 +100,7 @@ impl Error {
             | Error::UnknownChannel(_)
             | Error::UnknownReference { .. } => 422,
             Error::OverCartLimit { .. } | Error::OverClientLimit { .. } | Error::IdempotencyKeyReused => 422,
-            Error::UnknownSku(_) | Error::UnknownReservation(_) => 404,
+            Error::UnknownSku(_) | Error::UnknownReservation(_) | Error::UnknownIncident(_) => 404,
             Error::InsufficientStock { .. } | Error::ReservationReleased(_) | Error::ReservationCommitted(_) => 409,
             Error::ReservationExpired(_) => 410,
             Error::StateUnreadable(_) => 503,
@@ -126,6 +129,7 @@ impl fmt::Display for Error {
                 "this Idempotency-Key was already used for this cart with a different request; send a new key for a new request"
             ),
             Error::UnknownReservation(id) => write!(f, "no reservation `{id}`"),
+            Error::UnknownIncident(id) => write!(f, "no open incident `{id}`"),
             Error::ReservationExpired(id) => write!(f, "reservation `{id}` expired before it was committed"),
             Error::ReservationReleased(id) => write!(f, "reservation `{id}` was released"),
             Error::ReservationCommitted(id) => write!(f, "reservation `{id}` is already committed"),

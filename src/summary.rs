@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::BufferPolicy;
+use crate::incident::Incident;
 use crate::forecast::{days_of_supply, projected_stockout, risk, IncomingLine, Risk};
 use crate::replenishment::Transit;
 use crate::returns::{flagged, ReturnStats};
@@ -48,6 +49,9 @@ pub struct SkuSummary {
     pub returns: BTreeMap<String, ReturnStats>,
     /// The last days, oldest first.
     pub history: Vec<DayStat>,
+    /// Open oversell incidents, newest first (the catalog lists them across SKUs).
+    #[serde(default)]
+    pub incidents: Vec<Incident>,
     /// The SKU's version.
     pub version: u64,
     /// When it last changed.

@@ -17,6 +17,12 @@ pub enum Intent {
     Holds,
     /// Sales velocity per channel.
     Velocity,
+    /// One product's units per location and what each channel may sell.
+    StockOf,
+    /// The online orders open oversell incidents cannot fill.
+    Oversold,
+    /// What to reorder, and how much.
+    Reorder,
 }
 
 /// Key phrases per intent with their weights. A phrase matches at the start of a word, so
@@ -104,6 +110,49 @@ pub const INTENTS: &[(Intent, &[(&str, u32)])] = &[
             ("a day", 1),
             ("sell", 1),
             ("sales", 1),
+        ],
+    ),
+    (
+        Intent::StockOf,
+        &[
+            ("how many", 3),
+            ("do i have", 3),
+            ("do we have", 3),
+            ("stock of", 4),
+            ("stock level", 4),
+            ("where is", 5),
+            ("where are", 5),
+            ("where do", 3),
+            ("on hand", 3),
+            ("units of", 2),
+        ],
+    ),
+    (
+        Intent::Oversold,
+        &[
+            ("oversold", 6),
+            ("oversell", 6),
+            ("over-sold", 6),
+            ("over sold", 6),
+            ("incident", 5),
+            ("cannot fill", 5),
+            ("can t fill", 5),
+            ("can t be filled", 5),
+            ("cannot be filled", 5),
+            ("unfillable", 5),
+        ],
+    ),
+    (
+        Intent::Reorder,
+        &[
+            ("reorder", 6),
+            ("re-order", 6),
+            ("should i order", 6),
+            ("should we order", 6),
+            ("should i buy", 5),
+            ("to order", 3),
+            ("order more", 5),
+            ("buy more", 5),
         ],
     ),
 ];

@@ -17,8 +17,10 @@ mod intent;
 mod levels;
 mod pace;
 mod parse;
+mod reorder;
 mod returns;
 mod runout;
+mod stock;
 mod wording;
 
 #[cfg(test)]
@@ -58,6 +60,9 @@ pub fn answer(question: &str, summaries: &[SkuSummary], now: Timestamp) -> Answe
             Some(Intent::Returns) => returns::returns(summaries, &named, p.channel.as_deref()),
             Some(Intent::Holds) => levels::holds(summaries, &named),
             Some(Intent::Velocity) => pace::velocity(summaries, &named, p.channel.as_deref(), now),
+            Some(Intent::StockOf) => stock::stock_of(summaries, &named),
+            Some(Intent::Oversold) => stock::oversold(summaries, &named),
+            Some(Intent::Reorder) => reorder::reorder(summaries, &named, now),
         }
     };
     Answer { question: question.to_string(), answer: text, skus }
@@ -69,7 +74,8 @@ pub fn help() -> String {
      per channel (\"which products are at risk of online stockout this week\", \"what will sell out in the next 3 days\"); \
      days of supply of a product (\"how many days of supply for linen-shirt-m\"); what is incoming and when; \
      which products are low on stock; return rates by channel and the products whose online returns stand out; \
-     what is held in carts now; and how fast a product sells per channel (\"velocity of linen-shirt-m\")."
+     what is held in carts now; how many of a product you have and where (\"how many linen-shirt-m do I have\", \"where is the silk scarf\"); \
+     which orders are oversold; what to reorder and how much (\"what should I reorder\", \"how much wool socks should I order\"); and how fast a product sells per channel (\"velocity of linen-shirt-m\")."
         .to_string()
 }
 

@@ -4,6 +4,7 @@
 use super::{Applied, Sku};
 use crate::changes::SeenKey;
 use crate::event::{Movement, StockEvent};
+use crate::incident::OnlineOrder;
 use crate::ledger::LedgerEntry;
 use crate::replenishment::Transit;
 use crate::stock::{CountOutcome, Sighting};
@@ -35,6 +36,7 @@ impl Sku {
         let seen = if event.online { Sighting::Edge } else { Sighting::ByPos };
         let at = event.occurred_at.min(now);
         let loc = event.location.clone();
+        let before = self.shelves.on_hand(&loc);
         let mut entry = LedgerEntry::new(event.movement.kind(), &self.sku, &loc, event.source.clone(), at, now);
         match &event.movement {
             Movement::Sale { channel, quantity } => {
@@ -43,6 +45,13 @@ impl Sku {
                 entry.quantity = self.shelve(&loc, -quantity, at, now, sighting, &mut entry);
                 self.sales.sold(channel, *quantity, at, now);
                 self.allocation_left.sold(channel, *quantity);
+                let order = OnlineOrder {
+                    order_id: event.source.event_id.clone(),
+                    channel: channel.clone(),
+                    units: -entry.quantity,
+                    committed_at: at,
+                };
+                self.incidents.order_committed(&loc, order);
             }
             Movement::Return { channel, origin_channel, quantity, reason, restock } => {
                 entry.channel = Some(channel.clone());
@@ -93,6 +102,9 @@ impl Sku {
             },
         }
         self.seen.insert(key.clone(), now);
+        // A register's sale (not an order from a connected store) may take units sold online.
+        let pos_sale = matches!(event.movement, Movement::Sale { .. }) && !event.online;
+        self.check_shortfall(&loc, before, pos_sale, &key, now);
         self.pending.seen.push(SeenKey { key, at: now });
         self.rebalance_holds(&loc, now);
         self.recompute_buffer(now);

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use super::Sku;
 use crate::catalog::MAX_UNITS;
 use crate::event::{EventKind, Source};
+use crate::incident::OnlineOrder;
 use crate::ledger::LedgerEntry;
 use crate::names::check_id;
 use crate::reservation::{Hold, HoldRequest, HoldState};
@@ -156,6 +157,9 @@ impl Sku {
             entry.channel = Some(hold.channel.clone());
             entry.reason = Some(format!("reservation {id}"));
             self.pending.ledger.push(entry);
+            let order =
+                OnlineOrder { order_id: order_id.to_string(), channel: hold.channel.clone(), units: *units, committed_at: now };
+            self.incidents.order_committed(loc, order);
         }
         self.allocation_left.sold(&hold.channel, hold.quantity);
         self.sales.sold(&hold.channel, hold.quantity, now, now);

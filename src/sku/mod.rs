@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 mod events;
 mod holding;
+mod incidents;
 mod square;
 mod storing;
 
@@ -21,6 +22,7 @@ use crate::connect::square_out::SquareOutbox;
 use crate::dedupe::SeenEvents;
 use crate::forecast::IncomingLine;
 use crate::holds::Holds;
+use crate::incident::Incidents;
 use crate::ledger::LedgerEntry;
 use crate::names::STORE_CHANNEL;
 use crate::replenishment::{Replenishment, Transit};
@@ -73,6 +75,9 @@ pub struct Sku {
     model: BufferModel,
     /// What Square is still to be told of (`sku/square.rs`).
     square: SquareOutbox,
+    /// Recent online orders and open oversell incidents: rows of their own, outside the
+    /// snapshot (`sku/incidents.rs`).
+    incidents: Incidents,
     /// What changed since the caller last took the changes.
     pending: Pending,
 }
@@ -96,6 +101,7 @@ impl Sku {
             seen: SeenEvents::default(),
             model: BufferModel::default(),
             square: SquareOutbox::default(),
+            incidents: Incidents::default(),
             pending: Pending::default(),
         };
         s.configure(config, now)?;
@@ -286,6 +292,7 @@ impl Sku {
             incoming: self.replenishment.incoming().to_vec(),
             returns: self.sales.returns().clone(),
             history: self.sales.days().cloned().collect(),
+            incidents: self.incidents.open().into_iter().cloned().collect(),
             version: self.version,
             updated_at: self.updated_at,
             square: Some(self.square_status()).filter(|s| *s != Default::default()),

@@ -6,6 +6,7 @@ use crate::buffer::BufferModel;
 use crate::changes::{ChangeSet, Pending, SeenKey};
 use crate::dedupe::SeenEvents;
 use crate::holds::Holds;
+use crate::incident::Incidents;
 use crate::replenishment::Replenishment;
 use crate::reservation::Hold;
 use crate::sales_history::SalesHistory;
@@ -22,6 +23,7 @@ impl Sku {
             holds: pending.holds.iter().filter_map(|id| self.hold(id).cloned()).collect(),
             ledger: pending.ledger,
             seen: pending.seen,
+            incidents: pending.incidents,
         }
     }
 
@@ -44,6 +46,7 @@ impl Sku {
             seen: _,
             model: _,
             square,
+            incidents: _,
             pending: _,
         } = self;
         StoredSku {
@@ -106,6 +109,7 @@ impl Sku {
             seen: applied,
             model: BufferModel::default(),
             square,
+            incidents: Incidents::default(),
             pending: Pending::default(),
         }
     }

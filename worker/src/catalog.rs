@@ -25,6 +25,7 @@ use crate::push::Subscriber;
 
 mod connections;
 mod orders;
+mod oversells;
 mod square;
 pub use connections::ConnectionEntry;
 
@@ -177,6 +178,8 @@ impl DurableObject for CatalogObject {
             (Method::Post, ["summary"]) => self.summary(&mut req).await,
             (Method::Get, ["dashboard"]) => self.dashboard(&req),
             (Method::Get, ["ask"]) => self.ask(&req),
+            (Method::Get, ["incidents"]) => self.incidents(),
+            (Method::Get, ["reorder"]) => self.reorder(&req),
             (Method::Post, ["id-secret"]) => self.id_secret(),
             _ => http::not_found(),
         }

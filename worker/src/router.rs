@@ -80,9 +80,11 @@ async fn admin_route(req: Request, env: &Env, rest: &[&str]) -> Result<Response>
         (Method::Post, ["connections", p, "resync"]) => connections::resync(env, p).await,
         (Method::Get, ["connections", p, "levels"]) => connections::levels(&req, env, p).await,
         (Method::Get, ["skus", s]) => admin::sku_view(env, s).await,
-        (Method::Get, [list @ ("locations" | "channels" | "skus" | "subscribers" | "dashboard" | "ask")]) => {
-            admin::to_catalog(req, env, Method::Get, &format!("/{list}")).await
-        }
+        (Method::Post, ["incidents", id, "close"]) => admin::close_incident(env, id).await,
+        (
+            Method::Get,
+            [list @ ("locations" | "channels" | "skus" | "subscribers" | "dashboard" | "ask" | "incidents" | "reorder")],
+        ) => admin::to_catalog(req, env, Method::Get, &format!("/{list}")).await,
         (Method::Post, ["purchase-orders"]) => admin::purchase_order(req, env).await,
         (Method::Post, ["events"]) => admin::events(req, env).await,
         _ => http::not_found(),

@@ -81,6 +81,7 @@ impl DurableObject for SkuObject {
             (Method::Post, "/commit") => self.commit(&mut req).await,
             (Method::Post, "/release") => self.release(&mut req).await,
             (Method::Post, "/expect") => self.expect(&mut req).await,
+            (Method::Post, "/close-incident") => self.close_incident(&mut req).await,
             _ => http::not_found(),
         }
     }

@@ -284,6 +284,20 @@ impl SkuObject {
         }
     }
 
+    /// Closes an oversell incident: `{"id"}`, answered with the incident as closed.
+    pub(super) async fn close_incident(&self, req: &mut Request) -> Result<Response> {
+        let r: WithNow<ReleaseReq> = match body(req).await {
+            Ok(r) => r,
+            Err(e) => return http::bad_json(e),
+        };
+        let now = r.now();
+        match self.change(now, |s| s.close_incident(&r.inner.id, now)).await {
+            Err(b) => b.answer(),
+            Ok(Ok(i)) => json(200, &i),
+            Ok(Err(e)) => engine_error(&e),
+        }
+    }
+
     pub(super) async fn expect(&self, req: &mut Request) -> Result<Response> {
         let r: WithNow<ExpectReq> = match body(req).await {
             Ok(r) => r,

@@ -32,6 +32,7 @@ pub(super) fn create_schema(sql: &SqlStorage) {
         "CREATE TABLE IF NOT EXISTS answers(id TEXT PRIMARY KEY, status INTEGER NOT NULL, body TEXT NOT NULL, at INTEGER NOT NULL)",
         "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, json TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS holds(id TEXT PRIMARY KEY, json TEXT NOT NULL, at INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS incidents(id TEXT PRIMARY KEY, json TEXT NOT NULL, open INTEGER NOT NULL)",
     ] {
         sql.exec(ddl, None).expect("schema");
     }
@@ -100,6 +101,13 @@ impl SkuObject {
                 vec![(entry.version as i64).into(), entry.location.clone().into(), text.into()],
             ));
         }
+        for i in &changes.incidents {
+            let text = serde_json::to_string(i).map_err(|e| worker::Error::RustError(e.to_string()))?;
+            statements.push(Statement::Exec(
+                "INSERT OR REPLACE INTO incidents(id, json, open) VALUES (?, ?, ?)",
+                vec![i.id.clone().into(), text.into(), i64::from(i.is_open()).into()],
+            ));
+        }
         for k in &changes.seen {
             statements.push(Statement::Exec(
                 "INSERT OR REPLACE INTO seen(key, at) VALUES (?, ?)",
@@ -163,5 +171,25 @@ fn read_stored(sql: &SqlStorage) -> std::result::Result<Option<Sku>, lastunit::E
     let holds = holds.iter().map(|r| read_hold(&r.json)).collect::<std::result::Result<Vec<_>, _>>()?;
     let seen: Vec<SeenRow> = sql.exec("SELECT key, at FROM seen", None).and_then(|c| c.to_array()).map_err(storage)?;
     let seen = seen.into_iter().map(|r| SeenKey { key: r.key, at: Timestamp(r.at as i64) }).collect();
-    Ok(Some(Sku::restore(stored, holds, seen)))
+    let mut sku = Sku::restore(stored, holds, seen);
+    // Open incidents, the newest closed one (it carries the last number given), and the recent
+    // sales whose online orders a later shortfall may name.
+    let incidents: Vec<JsonRow> = sql
+        .exec("SELECT json FROM incidents WHERE open = 1 OR rowid = (SELECT MAX(rowid) FROM incidents)", None)
+        .and_then(|c| c.to_array())
+        .map_err(storage)?;
+    let incidents = incidents
+        .iter()
+        .map(|r| serde_json::from_str(&r.json).map_err(|e| lastunit::Error::StateUnreadable(format!("incident: {e}"))))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let sales: Vec<JsonRow> = sql
+        .exec(
+            "SELECT json FROM (SELECT version, json FROM ledger WHERE json LIKE '%\"type\":\"sale\"%' ORDER BY version DESC LIMIT ?) ORDER BY version",
+            vec![(lastunit::incident::ORDERS_KEPT as i64 * 4).into()],
+        )
+        .and_then(|c| c.to_array())
+        .map_err(storage)?;
+    let sales: Vec<lastunit::LedgerEntry> = sales.iter().filter_map(|r| serde_json::from_str(&r.json).ok()).collect();
+    sku.restore_incidents(incidents, &sales);
+    Ok(Some(sku))
 }

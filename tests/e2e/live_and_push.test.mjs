@@ -101,7 +101,7 @@ test('a subscriber receives a signed push after a change, and a retry after a fa
 
   // Listed without its secret; removed (an addition to the contract).
   const list = await edge.admin('GET', '/admin/subscribers');
-  assert.deepEqual(list.body.subscribers.find((x) => x.name === 'market'), { name: 'market', url: `${hookUrl}/lastunit`, channel: 'marketplace' });
+  assert.deepEqual(list.body.subscribers.find((x) => x.name === 'market'), { name: 'market', url: `${hookUrl}/lastunit`, channel: 'marketplace', alerts: false });
   assert.equal((await edge.admin('DELETE', '/admin/subscribers/market')).status, 200);
   assert.equal((await edge.admin('DELETE', '/admin/subscribers/market')).status, 404);
 });

@@ -1,14 +1,31 @@
 // Oversell incidents and reorder advice against the real local edge.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge, basicCatalog, skuWithStock, uid, eventually, catalogCaughtUp } from '../harness.mjs';
+import { createServer } from 'node:http';
+import { startEdge, basicCatalog, skuWithStock, uid, eventually, catalogCaughtUp, freePort, verifyLastunit } from '../harness.mjs';
 
-let edge;
+let edge, hook, hookUrl;
+const received = []; // {body, signature}
+
 before(async () => {
+  const port = await freePort();
+  hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      received.push({ body: JSON.parse(body), raw: body, signature: req.headers['x-lastunit-signature'] });
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise((r) => hook.listen(port, '127.0.0.1', r));
+  hookUrl = `http://127.0.0.1:${port}`;
   edge = await startEdge();
   await basicCatalog(edge);
 });
-after(async () => edge?.stop());
+after(async () => {
+  await edge?.stop();
+  hook?.close();
+});
 
 async function onlineOrder(sku, orderId) {
   const r = await edge.storefront('POST', '/v1/reservations', { cart_id: uid('c'), channel: 'web', ttl_seconds: 600, lines: [{ sku, quantity: 1 }] });
@@ -49,6 +66,26 @@ test('a register sale of units sold online opens an incident naming the orders, 
     const r = await edge.admin('GET', '/admin/incidents');
     assert.equal(r.body.incidents.filter((i) => i.sku === sku).length, 0);
   }, { what: 'the closed incident to leave the list' });
+});
+
+test('a subscriber with "alerts": true receives each incident, signed; one without does not', async () => {
+  const put = await edge.admin('PUT', '/admin/subscribers/ops', { url: `${hookUrl}/alerts`, secret: 'ops-secret', channel: 'web', alerts: true });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  assert.equal(put.body.alerts, true);
+  assert.equal((await edge.admin('PUT', '/admin/subscribers/feed', { url: `${hookUrl}/feed`, secret: 's', channel: 'marketplace' })).body.alerts, false);
+  const sku = uid('A');
+  await skuWithStock(edge, sku, { 'main-st': 1 });
+  await onlineOrder(sku, 'o-77');
+  await edge.admin('POST', '/admin/events', { event_id: uid('reg'), type: 'sale', sku, location: 'main-st', channel: 'store', quantity: 1 });
+  const alert = await eventually(() => {
+    const a = received.find((r) => r.body.type === 'incident' && r.body.incident.sku === sku);
+    assert.ok(a, 'an alert for the SKU');
+    return a;
+  }, { timeoutMs: 20000, what: 'the alert' });
+  assert.ok(verifyLastunit('ops-secret', alert.raw, alert.signature), 'signed with the subscriber\'s secret');
+  assert.deepEqual(alert.body.incident.orders.map((o) => o.order_id), ['o-77']);
+  assert.equal(received.filter((r) => r.body.type === 'incident' && r.body.incident.sku === sku).length, 1, 'once');
+  for (const name of ['ops', 'feed']) assert.equal((await edge.admin('DELETE', `/admin/subscribers/${name}`)).status, 200);
 });
 
 test('GET /admin/reorder: advice per SKU, incoming counted, bad terms refused', async () => {

@@ -103,6 +103,9 @@ struct SubscriberBody {
     url: String,
     secret: String,
     channel: String,
+    /// Also receive oversell incidents.
+    #[serde(default)]
+    alerts: bool,
 }
 
 impl DurableObject for CatalogObject {
@@ -389,17 +392,21 @@ impl CatalogObject {
         if let Err(e) = self.data.borrow().topology.channel(&b.channel) {
             return engine_error(&e);
         }
-        let sub = Subscriber { name: name.to_string(), url: b.url, secret: b.secret, channel: b.channel };
+        let sub =
+            Subscriber { name: name.to_string(), url: b.url, secret: b.secret, channel: b.channel, alerts: b.alerts };
         let text = serde_json::to_string(&sub).map_err(storage_err)?;
         self.sql.exec("INSERT OR REPLACE INTO subscribers(key, json) VALUES (?, ?)", vec![name.into(), text.into()])?;
         self.data.borrow_mut().subscribers.insert(name.to_string(), sub.clone());
-        json(200, &json!({"name": sub.name, "url": sub.url, "channel": sub.channel}))
+        json(200, &json!({"name": sub.name, "url": sub.url, "channel": sub.channel, "alerts": sub.alerts}))
     }
 
     fn list_subscribers(&self) -> Result<Response> {
         let d = self.data.borrow();
-        let list: Vec<Value> =
-            d.subscribers.values().map(|s| json!({"name": s.name, "url": s.url, "channel": s.channel})).collect();
+        let list: Vec<Value> = d
+            .subscribers
+            .values()
+            .map(|s| json!({"name": s.name, "url": s.url, "channel": s.channel, "alerts": s.alerts}))
+            .collect();
         json(200, &json!({"subscribers": list}))
     }
 

@@ -23,6 +23,9 @@ pub struct Subscriber {
     pub url: String,
     pub secret: String,
     pub channel: String,
+    /// Also receives oversell incidents as they open, grow and close (`"alerts": true`).
+    #[serde(default)]
+    pub alerts: bool,
 }
 
 /// What a SKU object's alarm keeps between runs.
@@ -38,6 +41,9 @@ pub struct PushState {
     pub subscribers: Vec<Subscriber>,
     /// Per subscriber: what it last received (url and the availability's visible fields).
     delivered: BTreeMap<String, String>,
+    /// Per alert subscriber: the incidents it received, as `id@updated_at`.
+    #[serde(default)]
+    alerted: BTreeMap<String, std::collections::BTreeSet<String>>,
     /// Per subscriber: failed attempts in a row, and when to try again.
     attempts: BTreeMap<String, u32>,
     pub retry_at: BTreeMap<String, i64>,
@@ -85,6 +91,29 @@ impl PushState {
         due
     }
 
+    /// The alerts owed now: each open incident an alert subscriber has not received as it
+    /// stands (a new one, or one that grew). Closed incidents leave the memory once closed.
+    pub fn alerts_due(&mut self, open: &[&lastunit::incident::Incident]) -> Vec<Due> {
+        let keys: std::collections::BTreeSet<String> = open.iter().map(|i| alert_key(i)).collect();
+        let names: Vec<String> = self.subscribers.iter().filter(|s| s.alerts).map(|s| s.name.clone()).collect();
+        self.alerted.retain(|k, _| names.contains(k));
+        let mut due = Vec::new();
+        for sub in self.subscribers.iter().filter(|s| s.alerts) {
+            let got = self.alerted.entry(sub.name.clone()).or_default();
+            got.retain(|k| keys.contains(k));
+            for i in open.iter().filter(|i| !got.contains(&alert_key(i))) {
+                let body = serde_json::to_string(&json!({"type": "incident", "incident": i})).unwrap_or_default();
+                due.push(Due { subscriber: sub.clone(), key: alert_key(i), body });
+            }
+        }
+        due
+    }
+
+    /// Records a delivered alert (a failed one stays owed for the next alarm).
+    pub fn alerted(&mut self, due: Due) {
+        self.alerted.entry(due.subscriber.name).or_default().insert(due.key);
+    }
+
     /// Records the outcome of one push: delivered, or retried after 1 s, 2 s, 4 s, … (at most 5 min).
     pub fn record(&mut self, due: Due, ok: bool, now: Timestamp) {
         let name = due.subscriber.name;
@@ -99,6 +128,10 @@ impl PushState {
             self.retry_at.insert(name, now.millis() + backoff);
         }
     }
+}
+
+fn alert_key(i: &lastunit::incident::Incident) -> String {
+    format!("{}@{}", i.id, i.updated_at)
 }
 
 /// `Some(output)`, or `None` when `fut` takes longer than `ms`.

@@ -8,6 +8,7 @@ const EXTRA = ['#ea580c', '#0891b2', '#db2777', '#65a30d'];
 
 const $ = (sel, root = document) => root.querySelector(sel);
 import { loadConnections, showStoreLevels } from './connections.js';
+import { loadIncidents, loadReorder } from './oversells.js';
 
 const state = { rows: [], connections: [], page: 0, channels: {}, locations: [], current: null, sockets: new Map(), refreshTimer: null, pending: null, loading: false };
 
@@ -116,6 +117,7 @@ async function refresh({ quiet = false } = {}) {
     status.className = 'status';
     status.textContent = `Updated ${new Date().toLocaleTimeString()} · ${state.rows.length} SKUs`;
     render();
+    await Promise.all([loadIncidents(api, h), loadReorder(api, h)]);
   } catch (e) {
     status.className = 'status error';
     status.textContent = `Could not load the dashboard: ${e.message}`;

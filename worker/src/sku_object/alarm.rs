@@ -58,10 +58,11 @@ impl SkuObject {
             }
         };
         self.deliver(now).await;
+        let alerts_failed = self.alert(now).await;
         self.report(now).await;
         self.save_push()?;
         self.tell_square().await?;
-        self.state.storage().set_alarm(at_time(self.next_wake(now, retry_soon, true))).await?;
+        self.state.storage().set_alarm(at_time(self.next_wake(now, retry_soon || alerts_failed, true))).await?;
         Ok(())
     }
 
@@ -183,6 +184,26 @@ impl SkuObject {
             Ok(()) | Err(Blocked::Absent | Blocked::Unreadable(_)) => Ok(()),
             Err(Blocked::Storage(e)) => Err(e),
         }
+    }
+
+    /// Sends alert subscribers each open incident they have not received as it stands, signed
+    /// like every push; answers whether one failed (the next alarm comes soon and tries again).
+    async fn alert(&self, now: Timestamp) -> bool {
+        let due = {
+            let Loaded::Ready(sku) = &*self.sku.borrow() else { return false };
+            self.push.borrow_mut().alerts_due(&sku.open_incidents())
+        };
+        let outcomes = join_all(due.iter().map(|d| push::post_signed(&d.subscriber, &d.body, now))).await;
+        let mut p = self.push.borrow_mut();
+        let mut failed = false;
+        for (d, ok) in due.into_iter().zip(outcomes) {
+            if ok {
+                p.alerted(d);
+            } else {
+                failed = true;
+            }
+        }
+        failed
     }
 
     /// Sends each subscriber its channel's availability when it differs from what it last

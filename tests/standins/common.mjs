@@ -67,6 +67,20 @@ export class Faults {
     this.afterApply = { next: n, kind };
   }
   /** What happens to the request arriving now (consumes one counted fault). */
+  /** The fault controls every stand-in hands its tests (`failNext`, …, `heal`), bound to this. */
+  controls() {
+    return {
+      failNext: (n, o) => this.failNext(n, o),
+      failFor: (ms, o) => this.failFor(ms, o),
+      hangNext: (n) => this.hangNext(n),
+      hangFor: (ms) => this.hangFor(ms),
+      throttleNext: (n, o) => this.throttleNext(n, o),
+      throttleFor: (ms, o) => this.throttleFor(ms, o),
+      loseAnswerNext: (n, o) => this.loseAnswerNext(n, o),
+      heal: () => this.clear(),
+    };
+  }
+
   take() {
     const now = Date.now();
     if (this.hang.next > 0) {

@@ -437,14 +437,7 @@ export async function start(options = {}) {
     requests,
     // faults
     faults,
-    failNext: (n, o) => faults.failNext(n, o),
-    failFor: (ms, o) => faults.failFor(ms, o),
-    hangNext: (n) => faults.hangNext(n),
-    hangFor: (ms) => faults.hangFor(ms),
-    throttleNext: (n, o) => faults.throttleNext(n, o),
-    throttleFor: (ms, o) => faults.throttleFor(ms, o),
-    loseAnswerNext: (n, o) => faults.loseAnswerNext(n, o),
-    heal: () => faults.clear(),
+    ...faults.controls(),
     // webhooks
     /**
      * Creates one webhook per topic (ids 1, 2, ...) delivering to `url`, signed with `secret`.

@@ -9,11 +9,12 @@ use js_sys::Promise;
 use lastunit::{Availability, Status};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::Element;
 
-use crate::live::{Poller, Socket};
+use crate::config::config;
+use crate::feed::{parse_items, Batch, Feed, FeedKey};
+use crate::live::Poller;
 use crate::reserve::{Hold, Holds};
-use crate::{decode, dom, net};
+use crate::{dom, net};
 
 /// How long a lost connection may keep showing the last value before the neutral state.
 const STALE_AFTER_MS: u32 = 2_000;
@@ -21,81 +22,6 @@ const STALE_AFTER_MS: u32 = 2_000;
 const MAX_SOCKETS: usize = 48;
 /// How long a refused reservation's message stays up.
 const NOTICE_MS: u32 = 6_000;
-
-/// Settings, from the script tag's `data-lastunit-*` attributes and `lastunit.configure`.
-#[derive(Clone)]
-pub struct Config {
-    /// The edge's base URL, without a trailing slash.
-    pub endpoint: String,
-    /// The storefront key for reservations.
-    pub key: Option<String>,
-    /// The channel of elements that name none.
-    pub channel: String,
-    /// This page's cart.
-    pub cart_id: String,
-    /// Hold length for `reserve`.
-    pub ttl_seconds: u32,
-    /// The polling period when WebSockets are unavailable.
-    pub poll_ms: u32,
-}
-
-/// One live feed: a SKU on a channel at an edge.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct FeedKey {
-    pub endpoint: String,
-    pub sku: String,
-    pub channel: String,
-}
-
-impl FeedKey {
-    /// `/v1/availability/{sku}?channel=` on this feed's edge.
-    pub fn availability_url(&self, channel: &str) -> String {
-        let mut url = self.endpoint.clone();
-        url.push_str("/v1/availability/");
-        url.push_str(&net::encode(&self.sku));
-        url.push_str("?channel=");
-        url.push_str(&net::encode(channel));
-        url
-    }
-}
-
-/// What the page shows for one feed, and the connection behind it.
-pub struct Feed {
-    /// The `[data-lastunit-sku]` elements showing it.
-    pub elements: Vec<Element>,
-    /// The `[data-lastunit-add-to-cart]` buttons it governs.
-    pub buttons: Vec<Element>,
-    /// The newest availability received.
-    pub shown: Option<Availability>,
-    /// Contact with the edge is lost: show the neutral state.
-    pub stale: bool,
-    /// The edge answered `unknown_sku`.
-    pub missing: bool,
-    stale_timer: Option<Timeout>,
-    /// Units the `store` channel has, asked when this channel is `in_store_only`.
-    pub store_units: Option<i64>,
-    store_asked: Option<u64>,
-    /// A passing message (a refused hold), with its timer.
-    pub notice: Option<(String, Timeout)>,
-    pub socket: Socket,
-}
-
-impl Feed {
-    fn new() -> Self {
-        Feed {
-            elements: Vec::new(),
-            buttons: Vec::new(),
-            shown: None,
-            stale: false,
-            missing: false,
-            stale_timer: None,
-            store_units: None,
-            store_asked: None,
-            notice: None,
-            socket: Socket::default(),
-        }
-    }
-}
 
 /// Everything that happens to the widget.
 pub enum Msg {
@@ -140,7 +66,6 @@ pub struct App {
 thread_local! {
     static APP: RefCell<Option<App>> = const { RefCell::new(None) };
     static QUEUE: RefCell<VecDeque<Msg>> = const { RefCell::new(VecDeque::new()) };
-    static CONFIG: RefCell<Option<Config>> = const { RefCell::new(None) };
     static DRAIN: Closure<dyn FnMut(JsValue)> = Closure::new(|_| drain());
 }
 
@@ -171,41 +96,11 @@ fn drain() {
         app.poller.sync(app.feeds.values().any(|f| f.socket.polling()), config().poll_ms);
     });
 }
-
-/// The current settings (a copy: never held across a callback).
-pub fn config() -> Config {
-    CONFIG.with(|c| c.borrow().clone()).unwrap_or_else(|| Config {
-        endpoint: String::new(),
-        key: None,
-        channel: "web".into(),
-        cart_id: String::new(),
-        ttl_seconds: 600,
-        poll_ms: 5_000,
-    })
-}
-
 /// Sets up from the script tag; once.
 pub fn boot(script_url: &str) {
-    if CONFIG.with(|c| c.borrow().is_some()) {
+    if !crate::config::from_script_tag(script_url) {
         return;
     }
-    let mut cfg = config();
-    cfg.endpoint = dom::edge_from_script_url(script_url);
-    cfg.cart_id = crate::reserve::cart_id();
-    if let Some(tag) = dom::own_script_tag(script_url) {
-        let attr = |name: &str| tag.get_attribute(name).filter(|v| !v.is_empty());
-        if let Some(endpoint) = attr("data-lastunit-endpoint") {
-            cfg.endpoint = dom::trim_slash(&endpoint);
-        }
-        cfg.key = attr("data-lastunit-key");
-        if let Some(channel) = attr("data-lastunit-channel") {
-            cfg.channel = channel;
-        }
-        if let Some(ms) = attr("data-lastunit-poll-ms").and_then(|v| v.parse::<u32>().ok()) {
-            cfg.poll_ms = ms.max(250);
-        }
-    }
-    CONFIG.with(|c| *c.borrow_mut() = Some(cfg));
     let observer = dom::observe(|| dispatch(Msg::Scan));
     APP.with(|a| {
         *a.borrow_mut() = Some(App {
@@ -220,32 +115,6 @@ pub fn boot(script_url: &str) {
         dispatch(Msg::Held(hold));
     }
 }
-
-/// Applies `lastunit.configure(opts)`.
-pub fn configure(opts: &JsValue) {
-    let mut cfg = config();
-    let text = |name: &str| net::get(opts, name).as_string();
-    if let Some(key) = text("key") {
-        cfg.key = Some(key);
-    }
-    if let Some(endpoint) = text("endpoint") {
-        cfg.endpoint = dom::trim_slash(&endpoint);
-    }
-    if let Some(channel) = text("channel") {
-        cfg.channel = channel;
-    }
-    if let Some(cart) = text("cartId") {
-        cfg.cart_id = cart;
-    }
-    if let Some(ttl) = net::get(opts, "ttlSeconds").as_f64() {
-        cfg.ttl_seconds = ttl.clamp(1.0, 3600.0) as u32;
-    }
-    if let Some(ms) = net::get(opts, "pollMs").as_f64() {
-        cfg.poll_ms = ms.max(250.0) as u32;
-    }
-    CONFIG.with(|c| *c.borrow_mut() = Some(cfg));
-}
-
 impl App {
     /// Handles one message.
     fn update(&mut self, msg: Msg) {
@@ -515,27 +384,4 @@ impl App {
         let hold = self.holds.summary(key, js_sys::Date::now());
         dom::render(key, feed, hold);
     }
-}
-
-/// A batch answer: `{"items": [...], "unknown": ["sku", ...]}`.
-pub struct Batch {
-    items: Vec<Availability>,
-    unknown: Vec<String>,
-}
-
-/// Reads a batch answer; `None` if the answer is not one. Items that are not availability
-/// objects are skipped.
-fn parse_items(body: &JsValue) -> Option<Batch> {
-    let items = net::get(body, "items");
-    if !js_sys::Array::is_array(&items) {
-        return None;
-    }
-    let items: js_sys::Array = items.unchecked_into();
-    let unknown = net::get(body, "unknown");
-    let unknown = if js_sys::Array::is_array(&unknown) {
-        unknown.unchecked_into::<js_sys::Array>().iter().filter_map(|v| v.as_string()).collect()
-    } else {
-        Vec::new()
-    };
-    Some(Batch { items: items.iter().filter_map(|v| decode::from_js(&v)).collect(), unknown })
 }

@@ -15,7 +15,8 @@ use web_sys::{
     Node, Url,
 };
 
-use crate::app::{Config, Feed, FeedKey};
+use crate::config::Config;
+use crate::feed::{Feed, FeedKey};
 use crate::net;
 use crate::reserve::HoldView;
 

@@ -25,8 +25,10 @@
 #![deny(missing_docs)]
 
 mod app;
+mod config;
 mod decode;
 mod dom;
+mod feed;
 mod live;
 mod net;
 mod reserve;
@@ -49,7 +51,7 @@ pub fn boot(script_url: &str) {
 /// edge's base URL), `channel` (default channel), `cartId`, `ttlSeconds` and `pollMs`.
 #[wasm_bindgen]
 pub fn configure(opts: JsValue) {
-    app::configure(&opts);
+    config::configure(&opts);
     dispatch(Msg::Scan);
 }
 
@@ -66,7 +68,7 @@ pub fn refresh() {
 #[wasm_bindgen]
 pub fn reserve(sku: String, quantity: JsValue, opts: JsValue) -> Promise {
     let quantity = quantity.as_f64().unwrap_or(1.0);
-    let cfg = app::config();
+    let cfg = config::config();
     let opt =
         |name: &str| Reflect::get(&opts, &JsValue::from_str(name)).ok().filter(|v| !v.is_undefined() && !v.is_null());
     let channel = opt("channel").and_then(|v| v.as_string()).unwrap_or_else(|| cfg.channel.clone());
@@ -79,5 +81,5 @@ pub fn reserve(sku: String, quantity: JsValue, opts: JsValue) -> Promise {
 /// Gives a hold back: `DELETE /v1/reservations/{id}`. Resolves to the edge's answer.
 #[wasm_bindgen]
 pub fn release(id: String) -> Promise {
-    future_to_promise(reserve::release(app::config(), id))
+    future_to_promise(reserve::release(config::config(), id))
 }

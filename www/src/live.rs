@@ -6,7 +6,8 @@ use gloo_timers::callback::{Interval, Timeout};
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, WebSocket};
 
-use crate::app::{dispatch, FeedKey, Msg};
+use crate::app::{dispatch, Msg};
+use crate::feed::FeedKey;
 use crate::net;
 
 /// Connections that close without a message before the feed is also polled.

@@ -6,7 +6,9 @@ use js_sys::{Array, Object, JSON};
 use lastunit::{ReservationLine, ReservationRequest};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::app::{dispatch, Config, FeedKey, Msg};
+use crate::app::{dispatch, Msg};
+use crate::config::Config;
+use crate::feed::FeedKey;
 use crate::net;
 
 /// One hold this page took.

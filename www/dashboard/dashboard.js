@@ -9,6 +9,7 @@ const EXTRA = ['#ea580c', '#0891b2', '#db2777', '#65a30d'];
 const $ = (sel, root = document) => root.querySelector(sel);
 import { loadConnections, showStoreLevels } from './connections.js';
 import { loadIncidents, loadReorder } from './oversells.js';
+import { createSetup } from './setup/setup.js';
 
 const state = { rows: [], connections: [], page: 0, channels: {}, locations: [], current: null, sockets: new Map(), refreshTimer: null, pending: null, loading: false };
 
@@ -67,6 +68,7 @@ function askToken(message) {
   sessionStorage.removeItem(TOKEN_KEY);
   $('#main').hidden = true;
   $('#sign-out').hidden = true;
+  $('#setup').hidden = $('#setup-toggle').hidden = true;
   const err = $('#token-error');
   err.hidden = !message;
   err.textContent = message ?? '';
@@ -490,9 +492,15 @@ $('#channel').addEventListener('change', () => { closeSockets(); refresh(); });
 $('#refresh').addEventListener('click', () => refresh());
 document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh({ quiet: true }); });
 
+// An empty store opens on the setup (setup/); the header's Setup button switches between them.
+const setup = createSetup({ api, h, openDashboard: () => openDashboard() });
 async function start() {
-  $('#main').hidden = false;
   $('#sign-out').hidden = false;
+  if (await setup.isEmpty().catch(() => false)) await setup.open(); else await openDashboard();
+}
+async function openDashboard() {
+  setup.close();
+  $('#main').hidden = false;
   await loadTopology();
   state.connections = await loadConnections(api, h, state.connections);
   await refresh();

@@ -16,12 +16,29 @@ pub type PosRefs = BTreeMap<String, String>;
 /// The providers whose ids the catalog maps.
 pub const PROVIDERS: [&str; 5] = ["shopify", "square", "clover", "lightspeed", "woocommerce"];
 
-/// Checks `pos_refs`: known providers, ids of 1 to 128 printable ASCII characters, and a
-/// `woocommerce` id that is a product id or `"parent/variation"` ([`WooRef`]).
+/// A SKU's Shopify **variant** id (`variant_id` of an order line), beside `pos_refs.shopify`,
+/// its **inventory item** id. Shopify keeps the two apart: a stock write and the stock webhook
+/// name the inventory item (`inventorySetQuantities`, `inventory_levels/update`), an order line
+/// names the variant (and its SKU code) but never the inventory item. A SKU whose Shopify SKU
+/// code is its lastunit id needs no variant id.
+pub const SHOPIFY_VARIANT: &str = "shopify_variant";
+
+/// Checks a location's `pos_refs`: known providers, ids of 1 to 128 printable ASCII characters,
+/// and a `woocommerce` id that is a product id or `"parent/variation"` ([`WooRef`]).
 pub fn check_pos_refs(refs: &PosRefs) -> Result<(), Error> {
+    check_refs(refs, &[])
+}
+
+/// Checks a SKU's `pos_refs`: as a location's, and [`SHOPIFY_VARIANT`] too.
+pub fn check_sku_pos_refs(refs: &PosRefs) -> Result<(), Error> {
+    check_refs(refs, &[SHOPIFY_VARIANT])
+}
+
+fn check_refs(refs: &PosRefs, also: &[&str]) -> Result<(), Error> {
     for (provider, id) in refs {
-        if !PROVIDERS.contains(&provider.as_str()) {
-            return Err(Error::invalid("pos_refs", format!("`{provider}` is not one of {}", PROVIDERS.join(", "))));
+        if !PROVIDERS.contains(&provider.as_str()) && !also.contains(&provider.as_str()) {
+            let known: Vec<&str> = PROVIDERS.iter().chain(also).copied().collect();
+            return Err(Error::invalid("pos_refs", format!("`{provider}` is not one of {}", known.join(", "))));
         }
         crate::names::check_id("pos_refs", id)?;
         if provider == "woocommerce" {
@@ -282,7 +299,7 @@ impl SkuConfig {
                 return Err(Error::invalid("allocation", format!("must be at most {MAX_UNITS} per channel")));
             }
         }
-        check_pos_refs(&self.pos_refs)
+        check_sku_pos_refs(&self.pos_refs)
     }
 
     /// Whether the buffer applies to `channel`.
@@ -311,6 +328,11 @@ mod tests {
         c.validate("A").unwrap();
         let woo: SkuConfig = serde_json::from_str(r#"{"pos_refs":{"woocommerce":"812/815"}}"#).unwrap();
         woo.validate("A").unwrap();
+        let shopify: SkuConfig =
+            serde_json::from_str(r#"{"pos_refs":{"shopify":"49148385","shopify_variant":"808950810"}}"#).unwrap();
+        shopify.validate("A").unwrap();
+        let at_a_location = LocationConfig { pos_refs: shopify.pos_refs.clone(), ..Default::default() };
+        assert!(at_a_location.validate().unwrap_err().to_string().contains("`shopify_variant` is not one of"));
         LocationConfig { pos_refs: [("woocommerce".to_string(), "1".to_string())].into(), ..Default::default() }
             .validate()
             .unwrap();

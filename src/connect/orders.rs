@@ -15,7 +15,10 @@
 //!
 //! ## Matching a line to a SKU
 //! By the store's SKU code when it is a lastunit SKU, else by the store's product id through the
-//! SKUs' `pos_refs` ([`match_line`]). A line that matches nothing is *unknown*: it is counted
+//! SKUs' `pos_refs` ([`match_line`]): a Shopify line's `variant_id` against
+//! `pos_refs.shopify_variant` (`pos_refs.shopify` is the inventory item, which writes need and
+//! order lines never carry), a WooCommerce line's product or `parent/variation` against
+//! `pos_refs.woocommerce` (the id writes use too). A line that matches nothing is *unknown*: it is counted
 //! `ignored` and listed in the connection's status, never refused (a store would retry a refused
 //! delivery for days).
 //!
@@ -26,7 +29,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::PosIndex;
+use crate::catalog::{PosIndex, SHOPIFY_VARIANT};
 use crate::event::{EventBody, EventKind, MAX_AHEAD_MS};
 use crate::names::check_sku;
 use crate::{Error, StockEvent, Timestamp};
@@ -76,8 +79,9 @@ pub struct OrderLine {
     pub event_id: String,
     /// The store's SKU code, when the line has one.
     pub sku: Option<String>,
-    /// The store's product id as `pos_refs` hold it (Shopify `variant_id`, WooCommerce
-    /// `product` or `parent/variation`), when the line has one.
+    /// The store's product id as `pos_refs` hold it (Shopify `variant_id`, held in
+    /// `pos_refs.shopify_variant`; WooCommerce `product` or `parent/variation`), when the line
+    /// has one.
     pub item_ref: Option<String>,
     /// Units, 1 to 1,000,000.
     pub quantity: i64,
@@ -133,8 +137,16 @@ pub struct OrderEvents {
     pub unknown: Vec<UnknownLine>,
 }
 
+/// The `pos_refs` key a store's order line is looked up under by its product id.
+pub fn line_ref_key(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Shopify => SHOPIFY_VARIANT,
+        other => other.as_str(),
+    }
+}
+
 /// The SKU a line names: its SKU code when that is a SKU of the catalog (`is_sku`), else the
-/// owner of its product id among `refs` (the SKUs' `pos_refs` for `provider`).
+/// owner of its product id among `refs` (the SKUs' `pos_refs` under [`line_ref_key`]).
 pub fn match_line(
     line: &OrderLine,
     provider: Provider,
@@ -145,7 +157,7 @@ pub fn match_line(
     if let Some(code) = by_code {
         return Some(code.to_string());
     }
-    line.item_ref.as_deref().and_then(|r| refs.owner(provider.as_str(), r)).map(str::to_string)
+    line.item_ref.as_deref().and_then(|r| refs.owner(line_ref_key(provider), r)).map(str::to_string)
 }
 
 impl OrderNotice {
@@ -220,7 +232,11 @@ mod tests {
 
     fn index() -> PosIndex {
         let refs: BTreeMap<String, PosRefs> = [
-            ("shirt-m".to_string(), [("shopify".to_string(), "4401".to_string())].into()),
+            (
+                "shirt-m".to_string(),
+                [("shopify".to_string(), "9001".to_string()), ("shopify_variant".to_string(), "4401".to_string())]
+                    .into(),
+            ),
             ("scarf".to_string(), [("woocommerce".to_string(), "812/815".to_string())].into()),
         ]
         .into();
@@ -237,6 +253,7 @@ mod tests {
         assert_eq!(m(Some(""), Some("812/815"), Provider::Woocommerce), Some("scarf".into()));
         assert_eq!(m(Some("has space"), None, Provider::Shopify), None);
         assert_eq!(m(None, Some("4401"), Provider::Woocommerce), None, "another store's id");
+        assert_eq!(m(None, Some("9001"), Provider::Shopify), None, "an inventory item id is not a variant id");
         assert_eq!(m(None, None, Provider::Shopify), None);
     }
 

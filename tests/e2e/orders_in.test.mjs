@@ -71,25 +71,31 @@ test('a Shopify order is sold once, however often it is delivered (1 to 8 times)
   assert.equal(view.returns.web.sold, 2, 'a sale on the connection\'s channel');
 });
 
-test('lines match by SKU code, then by variant id; an unknown SKU is ignored and listed, never refused', async () => {
+test('lines match by SKU code, then by variant id (pos_refs.shopify_variant); an unknown SKU is ignored and listed, never refused', async () => {
+  // pos_refs.shopify is the inventory item (what writes need); order lines carry the variant.
   const byVariant = uid('scarf');
-  const { variantId } = variant('STORE-ONLY-CODE');
-  await skuWithStock(edge, byVariant, { 'main-st': 4 }, { pos_refs: { shopify: String(variantId) } });
+  const { variantId, inventoryItemId } = variant('STORE-ONLY-CODE');
+  await skuWithStock(edge, byVariant, { 'main-st': 4 }, { pos_refs: { shopify: String(inventoryItemId), shopify_variant: String(variantId) } });
+  // A SKU holding a variant id in pos_refs.shopify (the inventory item's place) is not matched by it.
+  const misfiled = uid('misfiled');
+  const wrong = variant('ANOTHER-STORE-CODE');
+  await skuWithStock(edge, misfiled, { 'main-st': 4 }, { pos_refs: { shopify: String(wrong.variantId) } });
   const ghost = uid('ghost');
   variant(ghost);
-  const order = shop.placeOrder({ lines: [{ sku: 'STORE-ONLY-CODE', quantity: 1 }, { sku: ghost, quantity: 3 }], locationId: MAIN_ST });
+  const order = shop.placeOrder({ lines: [{ sku: 'STORE-ONLY-CODE', quantity: 1 }, { sku: ghost, quantity: 3 }, { sku: 'ANOTHER-STORE-CODE', quantity: 1 }], locationId: MAIN_ST });
   await shop.settled();
-  assert.deepEqual(answers(shop, 'orders/create', order.id), [{ status: 200, body: { applied: 1, duplicates: 0, ignored: 1 } }]);
+  assert.deepEqual(answers(shop, 'orders/create', order.id), [{ status: 200, body: { applied: 1, duplicates: 0, ignored: 2 } }]);
   assert.equal(await onHand(byVariant), 3);
+  assert.equal(await onHand(misfiled), 4);
   const list = await edge.admin('GET', '/admin/connections');
   const entry = list.body.connections.find((c) => c.provider === 'shopify');
   const unknown = entry.unknown_lines.filter((l) => l.order_id === String(order.id));
-  assert.deepEqual(unknown.map((l) => [l.sku, l.quantity]), [[ghost, 3]]);
-  // Delivered again: still listed once.
+  assert.deepEqual(unknown.map((l) => [l.sku, l.quantity]), [['ANOTHER-STORE-CODE', 1], [ghost, 3]]);
+  // Delivered again: each still listed once.
   shop.redeliver(shop.deliveries.find((d) => d.topic === 'orders/create' && JSON.parse(d.body).id === order.id).id, 2);
   await shop.settled();
   const again = (await edge.admin('GET', '/admin/connections')).body.connections.find((c) => c.provider === 'shopify');
-  assert.equal(again.unknown_lines.filter((l) => l.order_id === String(order.id)).length, 1);
+  assert.equal(again.unknown_lines.filter((l) => l.order_id === String(order.id)).length, 2, 'each line listed once');
 });
 
 test('Shopify cancellations and restocked refunds come back once; a refund without restock moves nothing', async () => {

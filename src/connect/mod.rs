@@ -78,7 +78,7 @@ impl fmt::Display for Provider {
 /// the store's API base followed by `path`, adding the credentials from its secrets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoreRequest {
-    /// `POST` or `PUT`.
+    /// `POST`, `PUT` or `GET` (a `GET` sends no body).
     pub method: &'static str,
     /// Under the API base: `/graphql.json`, `/products/812`.
     pub path: String,

@@ -66,6 +66,7 @@ pub mod shopify;
 pub mod shopify_orders;
 pub mod square;
 pub mod woocommerce;
+pub mod woocommerce_refunds;
 
 // proptest is a native-only dev-dependency (see Cargo.toml).
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -14,13 +14,17 @@
 //! - `on-hold`, `processing`, `completed`: each line is sold (`order:<id>:line:<line>`);
 //!   the same ids whatever the topic, so an order announced by `order.created` and again by each
 //!   `order.updated` is sold once, and an `order.created` that never arrived is made up for;
-//! - `cancelled`, `refunded`: each line comes back (`order:<id>:line:<line>:back`, one id for
-//!   both, so a cancelled order later marked refunded comes back once), but only what its sale
+//! - `cancelled`: each line comes back (`order:<id>:line:<line>:back`), but only what its sale
 //!   took: an order cancelled while `pending` (never paid, so WooCommerce never reduced its
 //!   stock) gives nothing back ([`StockEvent::undoes`](crate::StockEvent));
-//! - anything else (`pending`, `failed`, `checkout-draft`, `trash`, ...): nothing moves. A
-//!   `refunded` order restocks every line (WooCommerce's refund form restocks by default);
-//!   partial refunds leave the status alone and are not read.
+//! - anything else (`pending`, `failed`, `checkout-draft`, `trash`, `refunded`, ...): nothing
+//!   moves by the status alone.
+//!
+//! **Refunds**, partial or whole: the order lists them (`refunds: [{"id", "reason", "total"}]`)
+//! without their lines, so an order that lists any comes with a
+//! [`RefundRead`](super::woocommerce_refunds::RefundRead): the Worker reads the refunds and each
+//! refunded line comes back once ([`super::woocommerce_refunds`]). A cancelled order with refunds
+//! waits for that read too, as its cancellation brings back only what no refund did.
 //!
 //! The delivery id (`X-WC-Webhook-Delivery-ID`) changes with every attempt, so it names no
 //! change: the line ids above do. Lines match a SKU by `sku`, then by `pos_refs.woocommerce`
@@ -33,6 +37,7 @@ use super::{
     quantity_value, verify_hmac, PosError,
 };
 use crate::connect::orders::{LineChange, OrderLine, OrderNotice, ReturnReason};
+use super::woocommerce_refunds::{RefundRead, WooLine};
 use crate::connect::woocommerce::WooRef;
 use crate::connect::Provider;
 use crate::Timestamp;
@@ -56,8 +61,13 @@ pub enum WooDelivery {
         /// The webhook's id in WooCommerce.
         webhook_id: u64,
     },
-    /// An order topic.
-    Order(OrderNotice),
+    /// An order topic: what moves now, and the refunds to read when the order lists any.
+    Order {
+        /// The lines that move now (sales, a cancellation without refunds).
+        notice: OrderNotice,
+        /// The order's refunds, to read before its returns are known.
+        refunds: Option<RefundRead>,
+    },
     /// `product.updated`: the product (or variation) as `pos_refs.woocommerce` names it, and
     /// its stock when WooCommerce manages it.
     Product {
@@ -102,7 +112,7 @@ pub fn read(
     if topic == PRODUCT_UPDATED {
         return product(&v);
     }
-    order(&v, topic, now).map(WooDelivery::Order)
+    order(&v, topic, now)
 }
 
 fn product(v: &Value) -> Result<WooDelivery, PosError> {
@@ -133,7 +143,7 @@ fn ping(body: &[u8]) -> Option<u64> {
     digits.parse().ok()
 }
 
-fn order(v: &Value, topic: &str, now: Timestamp) -> Result<OrderNotice, PosError> {
+fn order(v: &Value, topic: &str, now: Timestamp) -> Result<WooDelivery, PosError> {
     let order_id = id_value(field(v, "id")?, "id")?;
     let status = field(v, "status")?.as_str().ok_or_else(|| bad("`status` must be a string"))?;
     let time_field = if topic == ORDER_CREATED { "date_created_gmt" } else { "date_modified_gmt" };
@@ -141,41 +151,34 @@ fn order(v: &Value, topic: &str, now: Timestamp) -> Result<OrderNotice, PosError
         Some(t) => gmt_time(t, time_field)?,
         None => now,
     };
+    let refund_ids = match v.get("refunds") {
+        None | Some(Value::Null) => 0,
+        Some(Value::Array(list)) => list.len(),
+        Some(_) => return Err(bad("`refunds` must be a list")),
+    };
+    let cancelled = status == "cancelled";
+    // A cancellation with refunds waits for them: it brings back only what they did not.
     let change = if SOLD.contains(&status) {
         Some(LineChange::Sold)
+    } else if cancelled && refund_ids == 0 {
+        Some(LineChange::Restocked { reason: ReturnReason::Cancelled })
     } else {
-        match status {
-            "cancelled" => Some(LineChange::Restocked { reason: ReturnReason::Cancelled }),
-            "refunded" => Some(LineChange::Restocked { reason: ReturnReason::Refunded }),
-            _ => None,
-        }
+        None
     };
     let items = field(v, "line_items")?.as_array().ok_or_else(|| bad("`line_items` must be a list"))?;
     let mut notice =
         OrderNotice { provider: Provider::Woocommerce, order_id, occurred_at, lines: Vec::new(), unchanged: 0 };
+    let mut lines = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let name = format!("line_items[{i}]");
         let line_id = id_value(field(item, "id")?, &format!("{name}.id"))?;
         let quantity = quantity_value(field(item, "quantity")?, &format!("{name}.quantity"))?;
+        let (sku, item_ref) = super::woocommerce_refunds::product(item, &name)?;
+        lines.push(WooLine { line_id: line_id.clone(), sku: sku.clone(), item_ref: item_ref.clone(), quantity });
         let Some(change) = change.filter(|_| quantity > 0) else {
             notice.unchanged += 1;
             continue;
         };
-        let sku = match item.get("sku") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
-            Some(_) => return Err(bad(format!("`{name}.sku` must be a string"))),
-        };
-        let id = |key: &str| -> Result<u64, PosError> {
-            match item.get(key) {
-                None | Some(Value::Null) => Ok(0),
-                Some(x) => x.as_u64().ok_or_else(|| bad(format!("`{name}.{key}` must be a whole number"))),
-            }
-        };
-        let (product, variation) = (id("product_id")?, id("variation_id")?);
-        // A line whose product was deleted has product_id 0: only its SKU code can match it.
-        let item_ref = (product != 0)
-            .then(|| if variation == 0 { WooRef::of(product, 0) } else { WooRef::of(variation, product) }.to_string());
         let sale = dedupe_key(&["order", &notice.order_id, "line", &line_id]);
         let (event_id, undoes) = match change {
             LineChange::Sold => (sale, None),
@@ -185,7 +188,13 @@ fn order(v: &Value, topic: &str, now: Timestamp) -> Result<OrderNotice, PosError
         };
         notice.lines.push(OrderLine { event_id, sku, item_ref, quantity, change, undoes });
     }
-    Ok(notice)
+    let refunds = (refund_ids > 0).then(|| RefundRead {
+        order_id: notice.order_id.clone(),
+        occurred_at: notice.occurred_at,
+        cancelled,
+        lines,
+    });
+    Ok(WooDelivery::Order { notice, refunds })
 }
 
 /// WooCommerce's `*_gmt` times carry no offset (`2026-11-26T10:00:00`): they are UTC.
@@ -225,14 +234,14 @@ mod tests {
 
     fn lines(d: WooDelivery) -> Vec<OrderLine> {
         match d {
-            WooDelivery::Order(n) => n.lines,
+            WooDelivery::Order { notice, .. } => notice.lines,
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn a_new_order_sells_each_line_matched_by_sku_or_product() {
-        let WooDelivery::Order(n) = read_topic(ORDER_CREATED, ORDER).unwrap() else { panic!() };
+        let WooDelivery::Order { notice: n, refunds: None } = read_topic(ORDER_CREATED, ORDER).unwrap() else { panic!() };
         assert_eq!((n.provider, n.order_id.as_str()), (Provider::Woocommerce, "727"));
         assert_eq!(n.occurred_at.to_string(), "2026-11-26T10:00:00Z");
         assert_eq!(
@@ -261,7 +270,7 @@ mod tests {
     #[test]
     fn an_update_sells_under_the_same_ids_or_brings_the_lines_back() {
         let created = lines(read_topic(ORDER_CREATED, ORDER).unwrap());
-        let WooDelivery::Order(updated) = read_topic(ORDER_UPDATED, ORDER).unwrap() else { panic!() };
+        let WooDelivery::Order { notice: updated, .. } = read_topic(ORDER_UPDATED, ORDER).unwrap() else { panic!() };
         assert_eq!(updated.lines, created, "a paid order's update is the same sale");
         assert_eq!(updated.occurred_at.to_string(), "2026-11-26T10:10:00Z");
         let back = |status: &str| lines(read_topic(ORDER_UPDATED, &ORDER.replace("processing", status)).unwrap());
@@ -269,15 +278,9 @@ mod tests {
         assert_eq!(cancelled[0].event_id, "order:727:line:315:back");
         assert_eq!(cancelled[0].change, LineChange::Restocked { reason: ReturnReason::Cancelled });
         assert_eq!(cancelled[0].undoes.as_deref(), Some("order:727:line:315"), "gives back only what was sold");
-        let refunded = back("refunded");
-        assert_eq!(refunded[1].change, LineChange::Restocked { reason: ReturnReason::Refunded });
-        assert_eq!(
-            cancelled.iter().map(|l| &l.event_id).collect::<Vec<_>>(),
-            refunded.iter().map(|l| &l.event_id).collect::<Vec<_>>(),
-            "cancelled then refunded comes back once"
-        );
-        for status in ["pending", "failed", "checkout-draft", "trash"] {
-            let WooDelivery::Order(n) = read_topic(ORDER_UPDATED, &ORDER.replace("processing", status)).unwrap() else {
+        for status in ["pending", "failed", "checkout-draft", "trash", "refunded"] {
+            let WooDelivery::Order { notice: n, .. } = read_topic(ORDER_UPDATED, &ORDER.replace("processing", status)).unwrap()
+            else {
                 panic!()
             };
             assert!(n.lines.is_empty() && n.unchanged == 2, "{status}");
@@ -285,6 +288,46 @@ mod tests {
         for status in ["on-hold", "completed"] {
             assert_eq!(lines(read_topic(ORDER_CREATED, &ORDER.replace("processing", status)).unwrap()), created);
         }
+    }
+
+    #[test]
+    fn an_order_that_lists_refunds_comes_with_the_read_of_them() {
+        let with_refunds = |status: &str| {
+            ORDER.replace("processing", status).replace(
+                r#""line_items":["#,
+                r#""refunds":[{"id":726,"reason":"","total":"-10.00"}],"line_items":["#,
+            )
+        };
+        let read = |status: &str| match read_topic(ORDER_UPDATED, &with_refunds(status)).unwrap() {
+            WooDelivery::Order { notice, refunds } => (notice, refunds.expect("the refunds to read")),
+            other => panic!("{other:?}"),
+        };
+        // A paid order partly refunded: its sales still count, its refunds are read.
+        let (sold, refunds) = read("processing");
+        assert_eq!(sold.lines, lines(read_topic(ORDER_CREATED, ORDER).unwrap()));
+        assert!(!refunds.cancelled);
+        assert_eq!(refunds.request().path, "/orders/727/refunds?per_page=100");
+        assert_eq!(
+            refunds.lines,
+            vec![
+                WooLine { line_id: "315".into(), sku: None, item_ref: Some("93".into()), quantity: 2 },
+                WooLine {
+                    line_id: "316".into(),
+                    sku: Some("idea-black".into()),
+                    item_ref: Some("22/23".into()),
+                    quantity: 1
+                },
+            ]
+        );
+        assert_eq!(refunds.occurred_at.to_string(), "2026-11-26T10:10:00Z");
+        // Cancelled or refunded with refunds: nothing moves before they are read.
+        for status in ["cancelled", "refunded"] {
+            let (now_lines, refunds) = read(status);
+            assert!(now_lines.lines.is_empty(), "{status}");
+            assert_eq!(refunds.cancelled, status == "cancelled");
+        }
+        let bad = ORDER.replace(r#""line_items":["#, r#""refunds":{"id":1},"line_items":["#);
+        assert!(matches!(read_topic(ORDER_UPDATED, &bad), Err(PosError::BadBody(_))));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 // delivered; unknown SKUs are ignored and listed; a bad signature changes nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge, basicCatalog, skuWithStock, uid, hmacBase64 } from '../harness.mjs';
+import { startEdge, basicCatalog, skuWithStock, uid, hmacBase64, eventually } from '../harness.mjs';
 import * as shopify from '../standins/shopify.mjs';
 import * as woocommerce from '../standins/woocommerce.mjs';
 
@@ -18,7 +18,13 @@ const id = () => (nextId += 1);
 before(async () => {
   shop = await shopify.start();
   woo = await woocommerce.start();
-  edge = await startEdge({ vars: { WOOCOMMERCE_WEBHOOK_SECRET: WOO_SECRET } });
+  // The REST key reads WooCommerce's refunds (an order lists them without their lines).
+  edge = await startEdge({
+    vars: {
+      WOOCOMMERCE_WEBHOOK_SECRET: WOO_SECRET,
+      WOOCOMMERCE_API_BASE: woo.apiBase, WOOCOMMERCE_CONSUMER_KEY: woo.consumerKey, WOOCOMMERCE_CONSUMER_SECRET: woo.consumerSecret,
+    },
+  });
   await basicCatalog(edge);
   for (const [provider, body] of [['shopify', { channel: 'web', location: 'main-st' }], ['woocommerce', { channel: 'web', location: 'main-st' }]]) {
     const r = await edge.admin('PUT', `/admin/connections/${provider}`, body);
@@ -189,7 +195,8 @@ test('WooCommerce: the creation pings are answered, orders sell once, cancelled 
   woo.refundOrder(b.id, { lines: [{ sku, quantity: 3 }], restock: true });
   await woo.settled();
   assert.equal(woo.orders.get(b.id).status, 'refunded');
-  assert.equal(await onHand(sku), 8, 'refunded: back');
+  // The refund's lines are read from the store after the webhook (its alarm).
+  await eventually(async () => assert.equal(await onHand(sku), 8, 'refunded: back'), { what: 'the refund read' });
 
   // A checkout: created pending (nothing moves), then paid (processing), then completed.
   const d = woo.placeOrder({ lines: [{ sku, quantity: 1 }], checkout: true });
@@ -213,4 +220,38 @@ test('WooCommerce: the creation pings are answered, orders sell once, cancelled 
   const productAnswers = woo.deliveries.filter((d) => d.topic === 'product.updated').flatMap((d) => d.attempts);
   assert.ok(productAnswers.length > 0);
   for (const x of productAnswers) assert.equal(JSON.parse(x.response).applied, 0);
+});
+
+test('WooCommerce partial refunds with restock come back once each, as returns on the web channel; the cancellation brings back the rest', async () => {
+  const sku = uid('jug');
+  await skuWithStock(edge, sku, { 'main-st': 10 });
+  woo.addProduct({ name: 'Jug', sku, stockQuantity: 10 });
+  const o = woo.placeOrder({ lines: [{ sku, quantity: 5 }] });
+  await woo.settled();
+  assert.equal(await onHand(sku), 5);
+  // Two partial refunds, restocked: 1 unit, then 2.
+  woo.refundOrder(o.id, { lines: [{ sku, quantity: 1 }], reason: 'chipped' });
+  await woo.settled();
+  await eventually(async () => assert.equal(await onHand(sku), 6), { what: 'the first refund' });
+  woo.refundOrder(o.id, { lines: [{ sku, quantity: 2 }] });
+  await woo.settled();
+  await eventually(async () => assert.equal(await onHand(sku), 8), { what: 'the second refund' });
+  // Every order.updated delivered again, the newest first: the refunds are read again, nothing moves.
+  const updates = woo.deliveries.filter((d) => d.topic === 'order.updated' && JSON.parse(d.body).id === o.id);
+  assert.equal(updates.length, 2);
+  for (const d of [...updates].reverse()) woo.redeliver(d.id, 2);
+  await woo.settled();
+  const reads = () => woo.requests.filter((r) => r.method === 'GET' && r.url.startsWith(`/wp-json/wc/v3/orders/${o.id}/refunds`)).length;
+  await eventually(() => assert.ok(reads() >= 3, `${reads()} reads`), { what: 'the redeliveries read' });
+  // Then the order is cancelled: the 2 units no refund restocked come back.
+  woo.setOrderStatus(o.id, 'cancelled');
+  await woo.settled();
+  await eventually(async () => assert.equal(await onHand(sku), 10, 'the rest, once'), { what: 'the cancellation' });
+  await eventually(async () => assert.equal(woo.stock(woo.orders.get(o.id).line_items[0].product_id), 10), { what: 'the store agrees' });
+  const view = (await edge.admin('GET', `/admin/skus/${sku}`)).body;
+  const returns = view.ledger.filter((e) => e.type === 'return').reverse();
+  assert.deepEqual(returns.map((e) => [e.quantity, e.channel, e.origin_channel, e.reason]), [
+    [1, 'web', 'web', 'refunded'], [2, 'web', 'web', 'refunded'], [2, 'web', 'web', 'cancelled'],
+  ]);
+  assert.equal(view.returns.web.returned, 5, 'returns by origin channel');
 });

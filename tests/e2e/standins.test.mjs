@@ -577,6 +577,30 @@ describe('WooCommerce stand-in', () => {
     assert.equal(JSON.parse(hooks.got.at(-1).body).status, 'refunded');
   });
 
+  test('refunds: the order lists them without lines; GET /orders/{id}/refunds has the lines (negative quantities, _refunded_item_id)', async () => {
+    const id = woo.addProduct({ sku: 'REFUND-ME', stockQuantity: 6 });
+    hooks.clear();
+    const order = woo.placeOrder({ lines: [{ sku: 'REFUND-ME', quantity: 3 }] });
+    woo.refundOrder(order.id, { lines: [{ sku: 'REFUND-ME', quantity: 1 }], reason: 'chipped' });
+    woo.refundOrder(order.id, { lines: [{ sku: 'REFUND-ME', quantity: 1 }], restock: false });
+    await woo.settled();
+    assert.equal(woo.stock(id), 4, 'the restocked unit only');
+    const last = JSON.parse(hooks.got.filter((g) => g.headers['x-wc-webhook-topic'] === 'order.updated').at(-1).body);
+    assert.equal(last.status, 'processing', 'partly refunded');
+    assert.deepEqual(last.refunds.map((r) => Object.keys(r).sort()), [['id', 'reason', 'total'], ['id', 'reason', 'total']]);
+    const list = await call('GET', `/orders/${order.id}/refunds`);
+    assert.equal(list.status, 200);
+    assert.deepEqual(list.body.map((r) => r.id), [...last.refunds].reverse().map((r) => r.id), 'newest first');
+    const line = list.body[1].line_items[0];
+    assert.deepEqual([line.quantity, line.sku, line.product_id, list.body[1].reason], [-1, 'REFUND-ME', id, 'chipped']);
+    assert.deepEqual(line.meta_data.map((m) => [m.key, m.value]), [['_refunded_item_id', String(last.line_items[0].id)]]);
+    assert.equal((await call('GET', '/orders/999999/refunds')).status, 404);
+    // Cancelled, it puts back what it still holds: 3 taken, 1 restocked by a refund.
+    woo.cancelOrder(order.id);
+    await woo.settled();
+    assert.equal(woo.stock(id), 6);
+  });
+
   test('a checkout: order.created as pending moves no stock, then order.updated as processing takes it', async () => {
     const id = woo.addProduct({ sku: 'CHECKOUT', stockQuantity: 5 });
     hooks.clear();

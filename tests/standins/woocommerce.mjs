@@ -185,16 +185,23 @@ export async function start(options = {}) {
     for (const li of order.line_items) {
       const p = products.get(li.variation_id || li.product_id);
       if (!p || !p.manage_stock) continue;
-      p.stock_quantity += sign * li.quantity;
+      // A cancellation restores what the order still holds off the stock: its restocked
+      // refunds already gave their units back (WooCommerce lowers the line's _reduced_stock).
+      const units = sign > 0 ? li.quantity - (li.restocked || 0) : li.quantity;
+      if (units <= 0) continue;
+      p.stock_quantity += sign * units;
       settleStatus(p);
       if (p.parent_id) settleStatus(products.get(p.parent_id));
       p.date_modified = now();
       productUpdated(p);
     }
   }
+  // The REST order lists its refunds as { id, reason, total } only; their lines are read with
+  // GET /orders/{id}/refunds (docs: "Order - Refunds properties", "List all refunds").
   const orderView = (o) => {
-    const { _reduced, ...rest } = o;
-    return JSON.parse(JSON.stringify({ ...rest, line_items: rest.line_items.map(({ refunded, ...li }) => li) }));
+    const { _reduced, _refunds, ...rest } = o;
+    const refunds = _refunds.map((r) => ({ id: r.id, reason: r.reason, total: `-${r.amount}` }));
+    return JSON.parse(JSON.stringify({ ...rest, refunds, line_items: rest.line_items.map(({ refunded, restocked, ...li }) => li) }));
   };
   /**
    * An order. `checkout: true` plays a shopper's checkout: the order is created `pending`
@@ -237,7 +244,7 @@ export async function start(options = {}) {
           total: (10 * quantity).toFixed(2),
         };
       }),
-      refunds: [],
+      _refunds: [],
     };
     order.total = order.line_items.reduce((s, li) => s + Number(li.total), 0).toFixed(2);
     order._reduced = REDUCED.has(status);
@@ -261,27 +268,45 @@ export async function start(options = {}) {
     deliver('order.updated', orderView(order));
     return orderView(order);
   }
-  /** Refunds lines (`{ lineItemId | sku, quantity }`); `restock` puts them back in stock. The
-   * order becomes "refunded" when every unit is refunded. */
-  function refundOrder(id, { lines, restock = true, reason = '' } = {}) {
+  /**
+   * Refunds lines (`{ lineItemId | sku, quantity }`; none: money only, as marking an order
+   * refunded by hand does); `restock` (the refund form's "Restock refunded items", the REST
+   * `api_restock`, both on by default) puts back in stock what the order had taken off it. The
+   * refund is kept as the REST API lists it: each line with a negative quantity and the order
+   * line in its meta `_refunded_item_id`. The order becomes "refunded" when every unit is.
+   */
+  function refundOrder(id, { lines = [], restock = true, reason = '' } = {}) {
     const order = orders.get(Number(id));
     if (!order) throw new Error(`no order ${id}`);
     let total = 0;
+    const refundLines = [];
     for (const l of lines) {
       const li = order.line_items.find((x) => (l.lineItemId ? x.id === Number(l.lineItemId) : x.sku === l.sku));
       if (!li) throw new Error(`refundOrder: no line for ${JSON.stringify(l)}`);
       const q = l.quantity ?? li.quantity;
       li.refunded = (li.refunded || 0) + q;
       total += 10 * q;
+      refundLines.push({
+        id: newId(), name: li.name, product_id: li.product_id, variation_id: li.variation_id, quantity: -q, tax_class: '',
+        subtotal: (-10 * q).toFixed(2), subtotal_tax: '0.00', total: (-10 * q).toFixed(2), total_tax: '0.00', taxes: [],
+        meta_data: [{ id: newId(), key: '_refunded_item_id', value: String(li.id) }], sku: li.sku, price: -10,
+      });
       const p = products.get(li.variation_id || li.product_id);
-      if (restock && p?.manage_stock) {
+      if (restock && order._reduced && p?.manage_stock) {
+        li.restocked = (li.restocked || 0) + q;
         p.stock_quantity += q;
         settleStatus(p);
         p.date_modified = now();
         productUpdated(p);
       }
     }
-    order.refunds.push({ id: newId(), reason, total: `-${total.toFixed(2)}` });
+    if (!lines.length) total = Number(order.total);
+    const at = now();
+    order._refunds.push({
+      id: newId(), date_created: at, date_created_gmt: at, amount: total.toFixed(2), reason, refunded_by: 1,
+      refunded_payment: false, meta_data: [], line_items: refundLines,
+    });
+    if (!lines.length) order.status = 'refunded';
     if (order.line_items.every((li) => (li.refunded || 0) >= li.quantity)) order.status = 'refunded';
     order.date_modified = now();
     deliver('order.updated', orderView(order));
@@ -300,7 +325,7 @@ export async function start(options = {}) {
     if (secret !== consumerSecret) return { code: 'woocommerce_rest_authentication_error', message: 'Invalid signature - provided signature does not match.' };
     return { ok: true };
   }
-  function page(res, list, req) {
+  function page(res, list, req, show = view) {
     const q = queryOf(req);
     const perPage = Number(q.get('per_page') ?? 10);
     const pageNo = Number(q.get('page') ?? 1);
@@ -317,7 +342,7 @@ export async function start(options = {}) {
     if (pageNo < totalPages) link.push(`<${base}?page=${pageNo + 1}&per_page=${perPage}>; rel="next"`);
     const headers = { 'x-wp-total': String(items.length), 'x-wp-totalpages': String(totalPages) };
     if (link.length) headers.link = link.join(', ');
-    return sendJson(res, 200, items.slice((pageNo - 1) * perPage, pageNo * perPage).map(view), headers);
+    return sendJson(res, 200, items.slice((pageNo - 1) * perPage, pageNo * perPage).map((x) => show(x)), headers);
   }
   function writeOne(p, body, record) {
     const r = update(p, body);
@@ -364,6 +389,12 @@ export async function start(options = {}) {
     let mm;
     if (path === '/products' && req.method === 'GET') {
       return page(res, [...products.values()].filter((p) => p.type !== 'variation').sort((a, b) => a.id - b.id), req);
+    }
+    if ((mm = /^\/orders\/(\d+)\/refunds$/.exec(path)) && req.method === 'GET') {
+      const order = orders.get(Number(mm[1]));
+      if (!order) return wcError(res, 404, 'woocommerce_rest_shop_order_invalid_id', 'Invalid ID.');
+      // Newest first, as WordPress lists posts by date.
+      return page(res, [...order._refunds].reverse(), req, (r) => JSON.parse(JSON.stringify(r)));
     }
     if ((mm = /^\/products\/(\d+)\/variations$/.exec(path)) && req.method === 'GET') {
       const parent = products.get(Number(mm[1]));

@@ -11,10 +11,13 @@
 //! - `POST /want {"items": [{"sku", "item_ref", "available", "version"}], "force"}` (SKU alarms,
 //!   and resyncs from the catalog);
 //! - `POST /observe {"item_ref", "quantity"}` (the store's stock webhook): `{"verdict"}`;
-//! - `GET /status`, `GET /levels?skus=a,b` (what the store holds of each SKU).
+//! - `GET /status`, `GET /levels?skus=a,b` (what the store holds of each SKU);
+//! - `POST /refunds {"read"}` (a WooCommerce order that lists refunds): kept in
+//!   `refund_reads(order_id, json)` until its refunds are read and their returns applied.
 //!
 //! The alarm does all the network work: it sends what the writer says, one request at a time,
-//! and hands each answer back to it.
+//! and hands each answer back to it; then it reads the refunds that are due, each retried with
+//! the writer's backoff until the store answers.
 
 use std::cell::RefCell;
 
@@ -24,8 +27,10 @@ use worker::worker_sys::DurableObjectStorage;
 use worker::{durable_object, wasm_bindgen, DurableObject, Env, Method, Request, Response, Result, SqlStorage, State};
 
 use lastunit::connect::echo::Observed;
-use lastunit::connect::outbox::{Item, Meta};
-use lastunit::connect::{Outbox, OutboxChanges, Provider, Target};
+use lastunit::connect::outbox::{backoff_ms, Item, Meta};
+use lastunit::connect::{Answer, Outbox, OutboxChanges, Provider, Target};
+use lastunit::pos::woocommerce_refunds::RefundRead;
+use lastunit::Timestamp;
 
 use crate::http::{self, json};
 use crate::internal::{self, body, query};
@@ -81,9 +86,32 @@ struct WantReq {
 }
 
 #[derive(Deserialize)]
+struct RefundsReq {
+    read: RefundRead,
+}
+
+/// An order whose refunds are still to be read, and when to try next.
+#[derive(Serialize, Deserialize)]
+struct RefundRow {
+    read: RefundRead,
+    attempts: u32,
+    due_at: i64,
+}
+
+/// Most refund reads one alarm run makes.
+const REFUND_READS_PER_RUN: usize = 10;
+
+#[derive(Deserialize)]
 struct ObserveReq {
     item_ref: String,
     quantity: i64,
+}
+
+/// A random seed for the backoff's jitter.
+fn seed() -> u64 {
+    let mut seed = [0u8; 8];
+    getrandom::fill(&mut seed).expect("the Workers runtime has crypto.getRandomValues");
+    u64::from_le_bytes(seed)
 }
 
 fn storage_err(e: impl ToString) -> worker::Error {
@@ -99,6 +127,7 @@ impl DurableObject for ConnectionObject {
         for ddl in [
             "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, json TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS items(sku TEXT PRIMARY KEY, json TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS refund_reads(order_id TEXT PRIMARY KEY, json TEXT NOT NULL)",
         ] {
             sql.exec(ddl, None).expect("schema");
         }
@@ -128,6 +157,7 @@ impl DurableObject for ConnectionObject {
             (Method::Post, "/configure") => self.configure(&mut req).await,
             (Method::Post, "/want") => self.want(&mut req).await,
             (Method::Post, "/observe") => self.observe(&mut req).await,
+            (Method::Post, "/refunds") => self.queue_refunds(&mut req).await,
             (Method::Get, "/status") => self.status(),
             (Method::Get, "/levels") => self.levels(&req),
             _ => http::not_found(),
@@ -184,10 +214,12 @@ impl ConnectionObject {
         Ok(Some(value))
     }
 
-    /// Sets the alarm for the writer's next work, if it has any.
+    /// Sets the alarm for the writer's next work or the next refund read, if there is any.
     async fn wake(&self) -> Result<()> {
         let now = internal::now();
-        let next = self.outbox.borrow().as_ref().and_then(|o| o.next_wake(now));
+        let writer = self.outbox.borrow().as_ref().and_then(|o| o.next_wake(now));
+        let refunds = self.refund_rows().iter().map(|r| r.due_at).min().map(Timestamp::from_millis);
+        let next = writer.into_iter().chain(refunds).min();
         let Some(at) = next else { return Ok(()) };
         let storage = self.state.storage();
         match storage.get_alarm().await? {
@@ -262,6 +294,76 @@ impl ConnectionObject {
         json(200, &json!({"verdict": verdict}))
     }
 
+    /// `{"read"}`: the order's refunds are read from the alarm. A later delivery of the order
+    /// replaces what was kept of it (it knows every refund the earlier one did, and its status).
+    async fn queue_refunds(&self, req: &mut Request) -> Result<Response> {
+        let r: RefundsReq = match body(req).await {
+            Ok(r) => r,
+            Err(e) => return http::bad_json(e),
+        };
+        if self.outbox.borrow().is_none() {
+            return http::error(409, "not_configured", "this connection is not configured");
+        }
+        let row = RefundRow { read: r.read, attempts: 0, due_at: internal::now().millis() };
+        self.put_refund_row(&row)?;
+        self.wake().await?;
+        json(200, &json!({"queued": 1}))
+    }
+
+    fn refund_rows(&self) -> Vec<RefundRow> {
+        self.sql
+            .exec("SELECT json FROM refund_reads", None)
+            .and_then(|c| c.to_array::<JsonRow>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|r| serde_json::from_str(&r.json).ok())
+            .collect()
+    }
+
+    fn put_refund_row(&self, row: &RefundRow) -> Result<()> {
+        let text = serde_json::to_string(row).map_err(storage_err)?;
+        self.sql.exec(
+            "INSERT OR REPLACE INTO refund_reads(order_id, json) VALUES (?, ?)",
+            vec![row.read.order_id.clone().into(), text.into()],
+        )?;
+        Ok(())
+    }
+
+    /// Reads the refunds that are due and applies what they brought back (as the order's
+    /// webhook would have); a read the store did not answer, or whose returns were not
+    /// applied, is tried again after the writer's backoff.
+    async fn read_due_refunds(&self, client: &StoreClient) -> Result<()> {
+        let now = internal::now();
+        let due = self.refund_rows().into_iter().filter(|r| r.due_at <= now.millis()).take(REFUND_READS_PER_RUN);
+        for mut row in due {
+            let failure = match client.send(&row.read.request()).await {
+                Answer::Response { status: 200..=299, body, .. } => match row.read.notice(body.as_bytes()) {
+                    Ok(notice) => {
+                        let applied = crate::webhooks::apply_order(&self.env, notice, internal::now()).await?;
+                        (applied.status_code() >= 300)
+                            .then(|| format!("the returns were not applied ({})", applied.status_code()))
+                    }
+                    Err(e) => Some(e.to_string()),
+                },
+                Answer::Response { status, .. } => Some(format!("WooCommerce answered HTTP {status}")),
+                Answer::NoAnswer(why) => Some(why),
+            };
+            match failure {
+                None => {
+                    self.sql
+                        .exec("DELETE FROM refund_reads WHERE order_id = ?", vec![row.read.order_id.clone().into()])?;
+                }
+                Some(why) => {
+                    worker::console_warn!("woocommerce order {}: refunds not read yet: {why}", row.read.order_id);
+                    row.attempts += 1;
+                    row.due_at = internal::now().plus(backoff_ms(row.attempts, seed())).millis();
+                    self.put_refund_row(&row)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn status(&self) -> Result<Response> {
         let now = internal::now();
         let mut status = self.outbox.borrow().as_ref().map(|o| o.status(now)).unwrap_or_default();
@@ -309,11 +411,11 @@ impl ConnectionObject {
             for request in &work.requests {
                 answers.push(client.send(request).await);
             }
-            let mut seed = [0u8; 8];
-            getrandom::fill(&mut seed).expect("the Workers runtime has crypto.getRandomValues");
-            let seed = u64::from_le_bytes(seed);
             let now = internal::now();
-            self.change(|o| o.record(work.id, &answers, now, seed))?;
+            self.change(|o| o.record(work.id, &answers, now, seed()))?;
+        }
+        if let Some(client) = &client {
+            self.read_due_refunds(client).await?;
         }
         self.wake().await
     }

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use worker::{Env, Method, Request, Response, Result};
 
 use lastunit::connect::{ConnectionStatus, Provider};
+use lastunit::pos::woocommerce_refunds::RefundRead;
 
 use crate::catalog::ConnectionEntry;
 use crate::http::{self, engine_error, json};
@@ -90,4 +91,21 @@ pub async fn observe(env: &Env, provider: &str, item_ref: &str, quantity: i64) -
     )
     .await?;
     Ok(v["verdict"].as_str().unwrap_or("unknown").to_string())
+}
+
+/// A WooCommerce order lists refunds: its connection reads them from its alarm and applies the
+/// returns they bring back. Without a WooCommerce connection nothing is kept (its orders are
+/// not read either).
+pub async fn read_refunds(env: &Env, read: &RefundRead) -> Result<()> {
+    let (status, _): (u16, Value) = call_json(
+        &connection_stub(env, Provider::Woocommerce)?,
+        Method::Post,
+        "/refunds",
+        Some(&json!({"read": read})),
+    )
+    .await?;
+    if status != 200 {
+        worker::console_warn!("woocommerce order {}: its refunds are not read ({status})", read.order_id);
+    }
+    Ok(())
 }

@@ -67,9 +67,16 @@ impl StoreClient {
         set("accept", "application/json")?;
         set("user-agent", "lastunit-edge")?;
         set(self.auth.0, &self.auth.1)?;
-        let method = if request.method == "PUT" { Method::Put } else { Method::Post };
+        let method = match request.method {
+            "PUT" => Method::Put,
+            "GET" => Method::Get,
+            _ => Method::Post,
+        };
         let mut init = RequestInit::new();
-        init.with_method(method).with_headers(headers).with_body(Some(request.body.clone().into()));
+        init.with_method(method.clone()).with_headers(headers);
+        if method != Method::Get {
+            init.with_body(Some(request.body.clone().into()));
+        }
         let url = format!("{}{}", self.base.trim_end_matches('/'), request.path);
         let req = Request::new_with_init(&url, &init).map_err(|_| "the store's API base is not a URL".to_string())?;
         let mut resp = Fetch::Request(req).send().await.map_err(|e| format!("the request failed: {e}"))?;

@@ -56,7 +56,14 @@ pub async fn handle(provider: &str, mut req: Request, env: Env) -> Result<Respon
                 now,
             ) {
                 Ok(pos::woocommerce::WooDelivery::Ping { .. }) => nothing(0),
-                Ok(pos::woocommerce::WooDelivery::Order(notice)) => apply_order(&env, notice, now).await,
+                Ok(pos::woocommerce::WooDelivery::Order { notice, refunds }) => {
+                    // What the refunds gave back is read from the store by the connection's
+                    // alarm (retried until it answers); what moves now is applied now.
+                    if let Some(read) = refunds {
+                        crate::connections::read_refunds(&env, &read).await?;
+                    }
+                    apply_order(&env, notice, now).await
+                }
                 Ok(pos::woocommerce::WooDelivery::Product { item_ref, quantity }) => {
                     // The store's level is its copy of lastunit's number, never a shelf count:
                     // the connection's writer judges it (an echo, or the store's own change).
@@ -144,7 +151,7 @@ fn nothing(ignored: u32) -> Result<Response> {
 /// A store's order: the catalog makes its lines events on the connection's channel (lines no
 /// SKU matched are ignored and listed in the connection's status, never refused: the store
 /// would retry them for days), then the SKU objects apply them like any cross-SKU batch.
-async fn apply_order(env: &Env, notice: OrderNotice, now: Timestamp) -> Result<Response> {
+pub async fn apply_order(env: &Env, notice: OrderNotice, now: Timestamp) -> Result<Response> {
     let (status, v): (u16, serde_json::Value) =
         call_json(&catalog_stub(env)?, Method::Post, "/order-events", Some(&json!({"notice": notice, "now": now})))
             .await?;

@@ -9,7 +9,8 @@
 //!
 //! - **Batches.** Shopify: every due SKU in one `inventorySetQuantities` (at most
 //!   [`shopify::MAX_QUANTITIES`]), sent only when the cost bucket holds the mutation's cost.
-//!   WooCommerce: one `PUT` per SKU, at most [`woocommerce::WRITES_PER_SECOND`] a second.
+//!   WooCommerce: the due SKUs in batches of [`woocommerce::MAX_BATCH`] per endpoint (a lone
+//!   SKU is one `PUT`), at most [`woocommerce::WRITES_PER_SECOND`] requests a second.
 //!   A change waits [`SETTLE_MS`] for its neighbours, and one SKU is written at most once per
 //!   [`PER_SKU_INTERVAL_MS`].
 //! - **One request at a time**, recorded before it is sent ([`Meta::in_flight`]). A request
@@ -341,14 +342,23 @@ impl Outbox {
 
     /// When there is something to do (`None`: nothing pending).
     pub fn next_wake(&self, now: Timestamp) -> Option<Timestamp> {
+        let read_back = self.items.values().any(|i| i.read_back && i.refused.is_none());
         let due = self
-            .items
-            .values()
-            .filter_map(|i| if i.read_back && i.refused.is_none() { Some(now) } else { i.ready_at(now) })
-            .chain(self.meta.in_flight.as_ref().map(|_| now))
+            .write_at(now)
+            .into_iter()
+            .chain((read_back || self.meta.in_flight.is_some()).then_some(now))
             .min()?;
         let gate = [self.meta.retry_at, self.meta.throttled_until].into_iter().flatten().max();
         Some(gate.map_or(due, |g| g.max(due)).max(now))
+    }
+
+    /// When the next write leaves: when the first item is due, held for the items that fall
+    /// due within [`SETTLE_MS`] after it (a SKU written less than a second ago, in a resync) so
+    /// they share its batch. The hold never outlasts that window, so nothing waits longer.
+    fn write_at(&self, now: Timestamp) -> Option<Timestamp> {
+        let ready: Vec<Timestamp> = self.items.values().filter_map(|i| i.ready_at(now)).collect();
+        let window = ready.iter().min()?.plus(SETTLE_MS);
+        ready.into_iter().filter(|t| *t <= window).max()
     }
 
     fn key(&self, id: u64) -> String {
@@ -431,8 +441,11 @@ impl Outbox {
         }
         let max = match self.meta.provider {
             Provider::Shopify => shopify::MAX_QUANTITIES,
-            _ => woocommerce::WRITES_PER_SECOND,
+            _ => woocommerce::WRITES_PER_SECOND * woocommerce::MAX_BATCH,
         };
+        if self.write_at(now).is_some_and(|t| t > now) {
+            return None;
+        }
         let mut due: Vec<(Timestamp, &String, &Item)> =
             self.items.iter().filter_map(|(s, i)| i.ready_at(now).filter(|t| *t <= now).map(|t| (t, s, i))).collect();
         due.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
@@ -446,6 +459,7 @@ impl Outbox {
                 change_from: i.echoes.known,
             })
             .collect();
+        let lines = if self.meta.provider == Provider::Shopify { lines } else { woo_first_requests(lines) };
         (!lines.is_empty()).then_some(InFlight { id, kind: FlightKind::Write, lines })
     }
 
@@ -464,11 +478,7 @@ impl Outbox {
                 let refs: Vec<String> = flight.lines.iter().map(|l| l.item_ref.clone()).collect();
                 vec![shopify::read_levels(location, &refs)]
             }
-            (_, _) => flight
-                .lines
-                .iter()
-                .filter_map(|l| WooRef::parse(&l.item_ref).ok().map(|r| woocommerce::set_stock(r, l.quantity)))
-                .collect(),
+            (_, _) => woocommerce::stock_writes(&woo_lines(&flight.lines).0).into_iter().map(|(r, _)| r).collect(),
         };
         Work { id: flight.id, requests }
     }
@@ -556,14 +566,22 @@ impl Outbox {
     }
 
     fn record_woo(&mut self, flight: &InFlight, answers: &[Answer], now: Timestamp, seed: u64) {
-        // Each PUT stands alone and sets an absolute number: nothing is sent again under a
+        // Each request stands alone and sets absolute numbers: nothing is sent again under a
         // key, what failed is simply still due.
         self.meta.in_flight = None;
         let mut failure = None;
         let mut wait = None;
         let mut any_written = false;
-        for (l, answer) in flight.lines.iter().zip(answers) {
-            match woocommerce::read_stock_answer(answer, l.quantity) {
+        let (refs, index) = woo_lines(&flight.lines);
+        let requests = woocommerce::stock_writes(&refs);
+        let mut outcomes = Vec::with_capacity(refs.len());
+        for ((request, members), answer) in requests.iter().zip(answers) {
+            let sent: Vec<(WooRef, i64)> = members.iter().map(|&m| refs[m]).collect();
+            let read = woocommerce::read_writes_answer(answer, request, &sent);
+            outcomes.extend(members.iter().map(|&m| &flight.lines[index[m]]).zip(read));
+        }
+        for (l, outcome) in outcomes {
+            match outcome {
                 StockOutcome::Written(q) => {
                     self.confirmed(&l.sku, q);
                     any_written = true;
@@ -586,8 +604,8 @@ impl Outbox {
             (None, Some(why)) => self.failed(why, now, seed),
             (None, None) => {
                 self.succeeded(now);
-                // Pace the next run: at most WRITES_PER_SECOND a second.
-                let spent = flight.lines.len() as i64 * SECOND / woocommerce::WRITES_PER_SECOND as i64;
+                // Pace the next run: at most WRITES_PER_SECOND requests a second.
+                let spent = requests.len() as i64 * SECOND / woocommerce::WRITES_PER_SECOND as i64;
                 self.meta.retry_at = Some(now.plus(spent));
             }
         }
@@ -625,6 +643,27 @@ impl Outbox {
         self.meta.retry_at = Some(now.plus(backoff_ms(self.meta.failures, seed)));
         self.meta.last_error = Some(why);
     }
+}
+
+/// Flight lines as WooCommerce products and quantities, with each one's index among `lines`
+/// (a ref that does not parse, which `pos_refs` checks never let in, is left out).
+fn woo_lines(lines: &[FlightLine]) -> (Vec<(WooRef, i64)>, Vec<usize>) {
+    lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| WooRef::parse(&l.item_ref).ok().map(|r| ((r, l.quantity), i)))
+        .unzip()
+}
+
+/// The lines of the first [`woocommerce::WRITES_PER_SECOND`] requests that would write `lines`,
+/// in the order those requests carry them (the rest stay due for the next run).
+fn woo_first_requests(lines: Vec<FlightLine>) -> Vec<FlightLine> {
+    let (refs, index) = woo_lines(&lines);
+    let plan = woocommerce::stock_writes(&refs);
+    let keep: Vec<usize> =
+        plan.iter().take(woocommerce::WRITES_PER_SECOND).flat_map(|(_, members)| members.iter().map(|&m| index[m])).collect();
+    let mut slots: Vec<Option<FlightLine>> = lines.into_iter().map(Some).collect();
+    keep.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 /// The wait after `failures` failures in a row: 1 s, 2 s, 4 s, … at most [`MAX_BACKOFF_MS`],

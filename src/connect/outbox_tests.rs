@@ -68,7 +68,9 @@ fn a_burst_coalesces_into_one_write_of_the_newest_number() {
     o.want("B", "808950811", 7, 1, false, at(100));
     assert_eq!(o.poll(&target(), at(110)), None, "the burst settles first");
     let wake = o.next_wake(at(110)).unwrap();
-    assert_eq!(wake, at(SETTLE_MS), "from the first change of the burst");
+    // A is due SETTLE_MS after the first change of its burst; B, due 100 ms later, is waited for.
+    assert_eq!(wake, at(100 + SETTLE_MS), "held for the SKU that falls due right after");
+    assert_eq!(o.poll(&target(), at(SETTLE_MS)), None, "A waits for B");
     let work = round(&mut o, at(SETTLE_MS + 100), |_| vec![applied()]).unwrap();
     assert_eq!(work.requests.len(), 1, "every SKU in one mutation");
     let q = quantities(&work);
@@ -309,7 +311,7 @@ fn the_stores_own_change_is_written_back_and_its_echo_is_ignored() {
 }
 
 #[test]
-fn woocommerce_writes_one_put_per_sku_within_its_rate() {
+fn woocommerce_writes_many_skus_in_batches_within_its_rate() {
     let mut o = Outbox::new(Provider::Woocommerce, T0);
     let woo = Target { write: true, location_ref: None };
     for i in 0..8 {
@@ -317,34 +319,76 @@ fn woocommerce_writes_one_put_per_sku_within_its_rate() {
     }
     o.want("V", "812/815", 2, 1, false, T0);
     let work = o.poll(&woo, at(SETTLE_MS)).unwrap();
-    assert_eq!(work.requests.len(), woocommerce::WRITES_PER_SECOND);
-    assert_eq!((work.requests[0].method, work.requests[0].path.as_str()), ("PUT", "/products/100"));
-    assert_eq!(body(&work, 0), json!({"manage_stock": true, "stock_quantity": 0}));
-    let mut answers: Vec<Answer> = (0..work.requests.len())
-        .map(|i| response(200, None, json!({"stock_quantity": body(&work, i)["stock_quantity"]})))
-        .collect();
-    answers[1] = response(500, None, json!({}));
+    let shape: Vec<(&str, &str)> = work.requests.iter().map(|r| (r.method, r.path.as_str())).collect();
+    assert_eq!(shape, [("POST", "/products/batch"), ("PUT", "/products/812/variations/815")]);
+    let update = body(&work, 0)["update"].clone();
+    assert_eq!(update.as_array().unwrap().len(), 8);
+    assert_eq!(update[0], json!({"id": 100, "manage_stock": true, "stock_quantity": 0}));
+    // The batch: S1 refused by the store, the others written; the variation's PUT failed.
+    let mut written: Vec<Value> =
+        (0..8).map(|i| json!({"id": 100 + i, "stock_quantity": update[i as usize]["stock_quantity"]})).collect();
+    written[1] = json!({"id": 101, "error": {"code": "woocommerce_rest_product_invalid_id", "message": "Invalid ID."}});
+    let answers = [response(200, None, json!({"update": written})), response(500, None, json!({}))];
     o.record(work.id, &answers, at(SETTLE_MS), 3);
     assert_eq!(o.store_quantity("S0"), Some(0));
-    assert_eq!(o.store_quantity("S1"), None, "failed: still due");
+    assert_eq!(o.store_quantity("S7"), Some(7));
+    assert!(o.item("S1").unwrap().refused.as_deref().unwrap().contains("woocommerce_rest_product_invalid_id"));
+    assert_eq!(o.store_quantity("V"), None, "failed: still due");
     assert_eq!(o.poll(&woo, at(SETTLE_MS + 100)), None, "backing off");
     let next = o.next_wake(at(SETTLE_MS)).unwrap();
     let work = o.poll(&woo, next).unwrap();
     let paths: Vec<&str> = work.requests.iter().map(|r| r.path.as_str()).collect();
-    assert!(paths.contains(&"/products/812/variations/815"), "{paths:?}");
-    assert!(!paths.contains(&"/products/100"), "written: not again");
-    let answers: Vec<Answer> = (0..work.requests.len()).map(|_| response(429, Some(3000), json!({}))).collect();
-    o.record(work.id, &answers, next, 3);
+    assert_eq!(paths, ["/products/812/variations/815"], "written or refused: not again");
+    o.record(work.id, &[response(429, Some(3000), json!({}))], next, 3);
     assert_eq!(o.status(next).throttled_until, Some(next.plus(3000)));
     assert_eq!(o.poll(&woo, next.plus(2999)), None);
     let work = o.poll(&woo, next.plus(3000)).unwrap();
-    let answers: Vec<Answer> = (0..work.requests.len()).map(|_| response(200, None, json!({}))).collect();
-    let n = answers.len() as i64;
-    o.record(work.id, &answers, next.plus(3000), 3);
-    let paced = next.plus(3000 + n * SECOND / woocommerce::WRITES_PER_SECOND as i64);
+    o.record(work.id, &[response(200, None, json!({"stock_quantity": 2}))], next.plus(3000), 3);
+    assert_eq!(o.store_quantity("V"), Some(2));
+    // Pacing counts requests: one request spends a fifth of a second.
+    let paced = next.plus(3000 + SECOND / woocommerce::WRITES_PER_SECOND as i64);
     o.want("S0", "100", 9, 2, false, next);
-    assert_eq!(o.poll(&woo, paced.plus(-1)), None, "{n} writes spend {n}/5 of a second");
+    assert_eq!(o.poll(&woo, paced.plus(-1)), None, "one request spends 1/5 of a second");
     assert!(o.poll(&woo, paced.max(next.plus(SETTLE_MS))).is_some());
+}
+
+#[test]
+fn woocommerce_sends_at_most_its_rate_of_requests_a_run_however_many_endpoints() {
+    let mut o = Outbox::new(Provider::Woocommerce, T0);
+    let woo = Target { write: true, location_ref: None };
+    // Seven variations of seven parents: seven endpoints, so seven requests in all.
+    for i in 0..7 {
+        o.want(&format!("V{i}"), &format!("{}/{}", 700 + i, 800 + i), 1, 1, false, T0);
+    }
+    for i in 0..250 {
+        o.want(&format!("S{i:03}"), &format!("{}", 1000 + i), 3, 1, false, T0);
+    }
+    let work = o.poll(&woo, at(SETTLE_MS)).unwrap();
+    assert_eq!(work.requests.len(), woocommerce::WRITES_PER_SECOND);
+    let batches: Vec<usize> = work
+        .requests
+        .iter()
+        .filter(|r| r.path == "/products/batch")
+        .map(|r| serde_json::from_str::<Value>(&r.body).unwrap()["update"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(batches, [100, 100, 50], "every simple product in three batches");
+    let answers: Vec<Answer> = work
+        .requests
+        .iter()
+        .map(|r| {
+            let v: Value = serde_json::from_str(&r.body).unwrap();
+            match v["update"].as_array() {
+                Some(u) => response(200, None, json!({"update": u})),
+                None => response(200, None, json!({"stock_quantity": v["stock_quantity"]})),
+            }
+        })
+        .collect();
+    o.record(work.id, &answers, at(SETTLE_MS), 3);
+    assert_eq!(o.status(at(SETTLE_MS)).pending_writes, 5, "five variations wait for the next run");
+    let later = at(SETTLE_MS + SECOND);
+    let work = o.poll(&woo, later).unwrap();
+    assert_eq!(work.requests.len(), 5);
+    assert!(work.requests.iter().all(|r| r.method == "PUT"));
 }
 
 #[test]
@@ -378,4 +422,21 @@ fn nothing_is_written_when_writes_are_off_or_the_location_has_no_id() {
     assert_eq!(o.poll(&Target { write: false, location_ref: Some(LOCATION.into()) }, at(1000)), None);
     assert_eq!(o.poll(&Target { write: true, location_ref: None }, at(1000)), None);
     assert_eq!(o.status(at(1000)).pending_writes, 1);
+}
+
+#[test]
+fn items_falling_due_together_share_a_batch_and_the_hold_is_bounded() {
+    let mut o = Outbox::new(Provider::Woocommerce, T0);
+    let woo = Target { write: true, location_ref: None };
+    // Three SKUs due 0, 200 and 400 ms apart: the first two share a request, the third does not
+    // hold them past the window.
+    o.want("A", "901", 1, 1, false, T0);
+    o.want("B", "902", 2, 1, false, at(200));
+    o.want("C", "903", 3, 1, false, at(400));
+    assert_eq!(o.next_wake(T0), Some(at(200 + SETTLE_MS)));
+    let work = o.poll(&woo, at(200 + SETTLE_MS)).unwrap();
+    assert_eq!(work.requests.len(), 1);
+    let ids: Vec<u64> =
+        body(&work, 0)["update"].as_array().unwrap().iter().map(|u| u["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, [901, 902]);
 }

@@ -4,10 +4,15 @@
 //! A simple product is one id (`"812"`); a variation of a variable product is written
 //! `"parent/variation"` (`"812/815"`), because WooCommerce keeps a variation's stock under its
 //! parent: `PUT {base}/products/812/variations/815` with
-//! `{"manage_stock": true, "stock_quantity": n}`, one request per SKU. The Worker adds HTTP
-//! Basic with the consumer key and secret. WooCommerce itself has no rate limit, but hosts and
-//! firewalls in front of it do: lastunit sends at most [`WRITES_PER_SECOND`], and a `429`
-//! waits out its `Retry-After`.
+//! `{"manage_stock": true, "stock_quantity": n}`. Many SKUs at once (a resync, a burst across
+//! SKUs) go in batches ([`stock_writes`]): `POST {base}/products/batch` with
+//! `{"update": [{"id", "manage_stock", "stock_quantity"}, ...]}` for simple products and
+//! `POST {base}/products/{parent}/variations/batch` for a parent's variations, at most
+//! [`MAX_BATCH`] a request (WooCommerce: "limited to up to 100 objects"); the answer lists each
+//! update in order, the product as written or `{"id", "error": {"code", "message"}}`. A lone
+//! SKU is one `PUT`. The Worker adds HTTP Basic with the consumer key and secret. WooCommerce
+//! itself has no rate limit, but hosts and firewalls in front of it do: lastunit sends at most
+//! [`WRITES_PER_SECOND`] requests a second, and a `429` waits out its `Retry-After`.
 
 use core::fmt;
 
@@ -16,8 +21,10 @@ use serde_json::{json, Value};
 use super::{Answer, StoreRequest};
 use crate::Error;
 
-/// Most writes lastunit sends to one WooCommerce store in a second.
+/// Most requests lastunit sends to one WooCommerce store in a second.
 pub const WRITES_PER_SECOND: usize = 5;
+/// Most updates in one batch request (WooCommerce's default limit).
+pub const MAX_BATCH: usize = 100;
 
 /// The `Authorization` header of the REST API: HTTP Basic of the consumer key and secret.
 pub fn basic_auth(consumer_key: &str, consumer_secret: &str) -> String {
@@ -32,6 +39,81 @@ pub fn set_stock(woo: WooRef, quantity: i64) -> StoreRequest {
         path: woo.path(),
         body: json!({"manage_stock": true, "stock_quantity": quantity}).to_string(),
     }
+}
+
+/// The requests that write each `(product, quantity)` of `lines`, each with the indexes of the
+/// lines it carries, in order: the lines of one endpoint (the simple products, or one parent's
+/// variations) together, [`MAX_BATCH`] a request, in the order each endpoint first appears; an
+/// endpoint with one line is a `PUT` of it.
+pub fn stock_writes(lines: &[(WooRef, i64)]) -> Vec<(StoreRequest, Vec<usize>)> {
+    let mut endpoints: Vec<(Option<u64>, Vec<usize>)> = Vec::new();
+    for (i, (woo, _)) in lines.iter().enumerate() {
+        let parent = woo.variation.map(|_| woo.product);
+        match endpoints.iter_mut().find(|(p, _)| *p == parent) {
+            Some((_, members)) => members.push(i),
+            None => endpoints.push((parent, vec![i])),
+        }
+    }
+    let mut out = Vec::new();
+    for (parent, members) in endpoints {
+        if let [only] = members[..] {
+            let (woo, quantity) = lines[only];
+            out.push((set_stock(woo, quantity), members));
+            continue;
+        }
+        for chunk in members.chunks(MAX_BATCH) {
+            let update: Vec<Value> = chunk
+                .iter()
+                .map(|&i| {
+                    let (woo, quantity) = lines[i];
+                    json!({"id": woo.variation.unwrap_or(woo.product), "manage_stock": true, "stock_quantity": quantity})
+                })
+                .collect();
+            let path = match parent {
+                None => "/products/batch".to_string(),
+                Some(p) => format!("/products/{p}/variations/batch"),
+            };
+            out.push((StoreRequest { method: "POST", path, body: json!({"update": update}).to_string() }, chunk.to_vec()));
+        }
+    }
+    out
+}
+
+/// What the answer to one of [`stock_writes`]' requests means for each line it carries
+/// (`sent`, in the request's order). A `PUT`'s answer is one product; a batch's lists each
+/// update in order, each the product written or its own error. An answer to the whole request
+/// (a `429`, a 5xx, a refused key, no answer) is the same for every line.
+pub fn read_writes_answer(answer: &Answer, request: &StoreRequest, sent: &[(WooRef, i64)]) -> Vec<StockOutcome> {
+    let single = |o: StockOutcome| vec![o; sent.len()];
+    if request.method == "PUT" {
+        return sent.iter().map(|(_, q)| read_stock_answer(answer, *q)).collect();
+    }
+    let body = match answer {
+        Answer::Response { status: 200..=299, body, .. } => body,
+        other => return single(read_stock_answer(other, 0)),
+    };
+    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let Some(updates) = v["update"].as_array() else {
+        return single(StockOutcome::Failed("WooCommerce's batch answer has no `update` list".into()));
+    };
+    sent.iter()
+        .enumerate()
+        .map(|(i, (woo, quantity))| {
+            let id = woo.variation.unwrap_or(woo.product);
+            // In order, as WooCommerce answers; by id if the list was reordered.
+            let u = updates.get(i).filter(|u| u["id"].as_u64() == Some(id)).or_else(|| {
+                updates.iter().find(|u| u["id"].as_u64() == Some(id))
+            });
+            match u {
+                None => StockOutcome::Failed(format!("WooCommerce's batch answer does not name product {id}")),
+                Some(u) if u.get("error").is_some_and(|e| !e.is_null()) => {
+                    let code = u["error"]["code"].as_str().unwrap_or("error").chars().take(80).collect::<String>();
+                    StockOutcome::Refused(format!("WooCommerce refused the update: {code}"))
+                }
+                Some(u) => StockOutcome::Written(u["stock_quantity"].as_i64().unwrap_or(*quantity)),
+            }
+        })
+        .collect()
 }
 
 /// What an answer to one write means.
@@ -187,6 +269,52 @@ mod tests {
             matches!(read_stock_answer(&answer(401, None, "{}"), 4), StockOutcome::Failed(m) if m.contains("REST key"))
         );
         assert!(matches!(read_stock_answer(&Answer::NoAnswer("timed out".into()), 4), StockOutcome::Failed(_)));
+    }
+
+    #[test]
+    fn many_skus_go_in_batches_of_one_endpoint_and_a_lone_one_is_a_put() {
+        let r = |s: &str| WooRef::parse(s).unwrap();
+        let mut lines = vec![(r("901"), 3), (r("812/815"), 1), (r("902"), 0), (r("700/701"), 9), (r("812/816"), 2)];
+        let plan = stock_writes(&lines);
+        let shape: Vec<(&str, &str, &[usize])> =
+            plan.iter().map(|(q, i)| (q.method, q.path.as_str(), i.as_slice())).collect();
+        assert_eq!(
+            shape,
+            [
+                ("POST", "/products/batch", &[0, 2][..]),
+                ("POST", "/products/812/variations/batch", &[1, 4][..]),
+                ("PUT", "/products/700/variations/701", &[3][..]),
+            ]
+        );
+        assert_eq!(
+            serde_json::from_str::<Value>(&plan[1].0.body).unwrap(),
+            json!({"update": [{"id": 815, "manage_stock": true, "stock_quantity": 1}, {"id": 816, "manage_stock": true, "stock_quantity": 2}]})
+        );
+        lines = (1..=250).map(|i| (WooRef { product: i, variation: None }, 1)).collect();
+        let sizes: Vec<usize> = stock_writes(&lines).iter().map(|(_, i)| i.len()).collect();
+        assert_eq!(sizes, [100, 100, 50]);
+    }
+
+    #[test]
+    fn a_batch_answer_says_what_became_of_each_update() {
+        let r = |s: &str| WooRef::parse(s).unwrap();
+        let sent = [(r("901"), 3), (r("902"), 4), (r("903"), 5)];
+        let (request, _) = stock_writes(&sent).remove(0);
+        let ok = |body: &str| Answer::Response { status: 200, retry_after_ms: None, body: body.into() };
+        let body = r#"{"update":[{"id":901,"stock_quantity":3},
+            {"id":902,"error":{"code":"woocommerce_rest_product_invalid_id","message":"Invalid ID.","data":{"status":400}}},
+            {"id":903,"stock_quantity":5}]}"#;
+        let out = read_writes_answer(&ok(body), &request, &sent);
+        assert_eq!(out[0], StockOutcome::Written(3));
+        assert!(matches!(&out[1], StockOutcome::Refused(m) if m.contains("woocommerce_rest_product_invalid_id")));
+        assert_eq!(out[2], StockOutcome::Written(5));
+        let throttled = Answer::Response { status: 429, retry_after_ms: Some(3000), body: String::new() };
+        assert_eq!(read_writes_answer(&throttled, &request, &sent), vec![StockOutcome::Throttled { wait_ms: 3000 }; 3]);
+        assert!(read_writes_answer(&ok("{}"), &request, &sent).iter().all(|o| matches!(o, StockOutcome::Failed(_))));
+        let missing = read_writes_answer(&ok(r#"{"update":[{"id":901,"stock_quantity":3}]}"#), &request, &sent);
+        assert!(matches!(&missing[2], StockOutcome::Failed(m) if m.contains("903")));
+        let (put, _) = stock_writes(&sent[..1]).remove(0);
+        assert_eq!(read_writes_answer(&ok(r#"{"id":901,"stock_quantity":3}"#), &put, &sent[..1]), [StockOutcome::Written(3)]);
     }
 
     #[test]

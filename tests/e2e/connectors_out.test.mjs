@@ -193,9 +193,17 @@ test('resync writes every mapped SKU again, batched', async () => {
   const r = await edge.admin('POST', '/admin/connections/shopify/resync');
   assert.equal(r.status, 200, JSON.stringify(r.body));
   assert.ok(r.body.skus >= 2);
+  const wooBefore = woo.requests.length;
   const w = await edge.admin('POST', '/admin/connections/woocommerce/resync');
   assert.equal(w.status, 200);
   await storesShow(a, 2, 'a written again');
+  // WooCommerce's resync goes in batches (POST /products/batch, up to 100 a request).
+  const resync = woo.requests.slice(wooBefore).filter((q) => q.method !== 'GET');
+  const batches = resync.filter((q) => q.method === 'POST' && q.url === '/wp-json/wc/v3/products/batch');
+  assert.ok(batches.length >= 1 && batches.length < w.body.skus, `${batches.length} batches for ${w.body.skus} SKUs`);
+  const ids = batches.flatMap((q) => JSON.parse(q.body).update.map((u) => u.id));
+  assert.ok(ids.includes(a.wooId) && ids.includes(b.wooId), 'both in a batch');
+  assert.ok(!resync.some((q) => q.method === 'PUT' && q.url.endsWith(`/products/${a.wooId}`)), 'no PUT of a batched SKU');
   await eventually(() => assert.equal(shop.level(b.item, SHOP_LOCATION), 3), { timeoutMs: 20000, what: 'b written again' });
   const unknown = await edge.admin('POST', '/admin/connections/etsy/resync');
   assert.equal(unknown.status, 422);

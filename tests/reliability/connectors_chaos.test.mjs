@@ -1,8 +1,10 @@
-// Convergence under chaos: register sales, web checkouts, merchants editing Shopify's levels,
-// store outages (500s, hangs, lost answers) and throttling, in a seeded random order. After the
-// storm and a quiet period, every connected store shows lastunit's availability for its
-// channel, no store was written past a write lastunit wanted twice (idempotency keys hold), and
-// no unit was sold twice (the edge never sold more than it had).
+// Convergence under chaos: register sales, web checkouts, online orders taken by Shopify and
+// WooCommerce (delivered again later: duplicated and out of order), their refunds with restock,
+// merchants editing Shopify's and WooCommerce's levels, store outages (500s, hangs, lost
+// answers) and throttling, in a seeded random order. After the storm and a quiet period, every
+// connected store shows lastunit's availability for its channel, no store was written past a
+// write lastunit wanted twice (idempotency keys hold), and no unit was sold twice (each sale,
+// order and return counted once).
 // RELIABILITY_SEED=n replays a run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +14,7 @@ import * as woocommerce from '../standins/woocommerce.mjs';
 import { rng } from './lib.mjs';
 
 const SHOP_LOCATION = 655441491;
+const WOO_SECRET = 'test-woocommerce-secret';
 const SKUS = 6;
 const STEPS = 160;
 let edge, shop, woo;
@@ -25,9 +28,11 @@ before(async () => {
     vars: {
       SHOPIFY_ADMIN_API_BASE: shop.apiBase('2026-01'), SHOPIFY_ADMIN_TOKEN: shop.token,
       WOOCOMMERCE_API_BASE: woo.apiBase, WOOCOMMERCE_CONSUMER_KEY: 'ck_standin', WOOCOMMERCE_CONSUMER_SECRET: 'cs_standin',
+      WOOCOMMERCE_WEBHOOK_SECRET: WOO_SECRET,
     },
   });
   shop.configureWebhooks({ url: `${edge.url}/webhooks/shopify`, secret: edge.vars.SHOPIFY_WEBHOOK_SECRET });
+  woo.configureWebhooks({ url: `${edge.url}/webhooks/woocommerce`, secret: WOO_SECRET });
 });
 after(async () => {
   await edge?.stop();
@@ -69,9 +74,12 @@ test(`connected stores converge to lastunit's numbers after a storm (seed ${r.se
   await ok(edge.admin('PUT', '/admin/connections/shopify', { channel: 'web', location: 'main-st' }));
   await ok(edge.admin('PUT', '/admin/connections/woocommerce', { channel: 'web', location: 'main-st' }));
 
+  const orders = []; // online orders still holding a unit: { store, id, p }
+  const orderDeliveries = (store) => store.deliveries.filter((d) => /^order|^orders\//.test(d.topic));
+  const physical = (p) => p.shelf - p.sold > 0; // a unit is still on the shelf
   for (let step = 0; step < STEPS; step++) {
     const p = r.pick(products);
-    switch (r.int(0, 9)) {
+    switch (r.int(0, 13)) {
       case 0: case 1: case 2: { // a sale at the register (of a unit still on the shelf): its new count
         if (p.shelf - p.sold > 0) {
           p.shelf -= 1;
@@ -90,12 +98,47 @@ test(`connected stores converge to lastunit's numbers after a storm (seed ${r.se
       case 5: case 6: shop.setLevel(p.item, SHOP_LOCATION, r.int(0, 50)); break; // a merchant edit in Shopify (its webhook follows)
       case 7: r.pick([() => shop.failNext(r.int(1, 3)), () => shop.hangNext(1), () => shop.loseAnswerNext(1, { kind: r.pick(['fail', 'hang']) }), () => shop.throttleNext(1, { retryAfter: 1 }), () => shop.drainBucket()])(); break;
       case 8: r.pick([() => woo.failNext(r.int(1, 3)), () => woo.hangNext(1), () => woo.throttleNext(1, { retryAfter: 1 })])(); break;
+      case 9: { // an online order in a store that shows the unit
+        if (!physical(p)) break;
+        if (r.int(0, 1) === 0 && shop.level(p.item, SHOP_LOCATION) > 0) {
+          orders.push({ store: 'shopify', id: shop.placeOrder({ lines: [{ sku: p.sku, quantity: 1 }], locationId: SHOP_LOCATION }).id, p });
+          p.sold += 1;
+        } else if (woo.stock(p.wooId) > 0) {
+          orders.push({ store: 'woocommerce', id: woo.placeOrder({ lines: [{ productId: p.wooId, quantity: 1 }], checkout: r.int(0, 1) === 1 }).id, p });
+          p.sold += 1;
+        }
+        break;
+      }
+      case 10: { // a store delivers an earlier order webhook again: a duplicate, after what came since
+        const store = r.pick([shop, woo]);
+        const past = orderDeliveries(store);
+        if (past.length) store.redeliver(r.pick(past).id, r.int(1, 3));
+        break;
+      }
+      case 11: { // an online order refunded, its unit restocked
+        if (!orders.length) break;
+        const o = orders.splice(r.int(0, orders.length - 1), 1)[0];
+        if (o.store === 'shopify') shop.refundOrder(o.id, { lines: [{ sku: o.p.sku, quantity: 1, restockType: 'return' }] });
+        else woo.refundOrder(o.id, { lines: [{ sku: o.p.sku, quantity: 1 }] });
+        o.p.sold -= 1;
+        break;
+      }
+      case 12: woo.setStock(p.wooId, r.int(0, 50)); break; // a merchant edit in WooCommerce (product.updated follows)
       default: await sleep(r.int(0, 40)); // time passing between customers
     }
   }
+  await shop.settled();
+  await woo.settled();
   shop.heal();
   woo.heal();
-  // Quiet: every store converges to lastunit's web availability (the order grace included).
+  // Quiet: every order, refund and count is in (refunds are read from the store after their
+  // webhook), then every store converges to lastunit's web availability (the order grace included).
+  await eventually(async () => {
+    for (const p of products) {
+      const view = (await edge.admin('GET', `/admin/skus/${p.sku}`)).body;
+      assert.equal(view.on_hand['main-st'], p.shelf - p.sold, `${p.sku}: register sales, checkouts, online orders and refunds each counted once, none twice`);
+    }
+  }, { timeoutMs: 60000, intervalMs: 500, what: `every unit counted once (seed ${r.seed})` });
   await eventually(async () => {
     for (const p of products) {
       const want = (await edge.json('GET', `/v1/availability/${p.sku}?channel=web`)).body.available;
@@ -103,10 +146,6 @@ test(`connected stores converge to lastunit's numbers after a storm (seed ${r.se
       assert.equal(woo.stock(p.wooId), want, `WooCommerce ${p.sku}`);
     }
   }, { timeoutMs: 120000, intervalMs: 500, what: `every store equals lastunit (seed ${r.seed})` });
-  for (const p of products) {
-    const view = (await edge.admin('GET', `/admin/skus/${p.sku}`)).body;
-    assert.equal(view.on_hand['main-st'], p.shelf - p.sold, `${p.sku}: register sales and web sales each counted once, none twice`);
-  }
   assert.ok(!shop.writes.some((w) => w.outcome === 'idempotency_mismatch'), 'a key is never reused for another write');
   await eventually(async () => {
     const list = (await edge.admin('GET', '/admin/connections')).body.connections;

@@ -2,9 +2,10 @@
 //!
 //! - `lastunit calibrate --sales FILE.csv [--min N] [--max N] [--now TIME]`: recommended safety
 //!   buffers per SKU from past sales, with the reasoning.
-//! - `lastunit simulate [--seed N] [--days N] [--scale X] [--out DIR]`: a seeded simulation of a
-//!   shop under five ways of keeping channels in step, written as a markdown table and an SVG
-//!   chart.
+//! - `lastunit simulate [--seed N] [--days N] [--traffic X,Y,..] [--oversell-cost C]
+//!   [--lost-sale-cost C] [--stockout-cost C] [--out DIR]`: a seeded simulation of a shop under
+//!   five ways of keeping channels in step and what each costs, written as markdown tables and an
+//!   SVG chart.
 //!
 //! Arguments are read by clap, the sales file by the `csv` crate; every decision is the engine's.
 
@@ -16,6 +17,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use lastunit::Timestamp;
+use simulate::Costs;
 
 /// lastunit: buffers and availability for shops that sell the same stock in store and online
 #[derive(Debug, Parser)]
@@ -38,14 +40,16 @@ enum Command {
     /// register, plus the longest checkout hold, plus sync latency), the demand expected in that
     /// window, and the chance of an oversell with the recommended buffer (target 1%).
     Calibrate(CalibrateArgs),
-    /// Simulates a shop under five ways of keeping channels in step.
+    /// Simulates a shop under five ways of keeping channels in step, and what each costs.
     ///
     /// Simulates a shop (a store, a web store and a marketplace sharing one stock) under five
     /// policies (daily batch sync, hourly batch sync, 15-minute polling, push without buffers or
-    /// holds, and lastunit: push with buffers and holds, driving the real engine) and reports per
-    /// policy the orders, the oversells (orders cancelled because the unit was gone) and the lost
-    /// online sales (online shoppers turned away while a unit sat on the shelf unsold until the
-    /// next delivery). The same seed gives the same report.
+    /// holds, and lastunit: push with buffers and holds, driving the real engine) at each traffic
+    /// level, and reports per policy the orders, the oversells (orders cancelled because the unit
+    /// was gone), the lost online sales (online shoppers turned away while a unit sat on the shelf
+    /// unsold until the next delivery), the store stockouts (store shoppers who found the shelf
+    /// empty while units went online since the last delivery) and their total cost. The same seed
+    /// and flags give the same report.
     Simulate(SimulateArgs),
 }
 
@@ -83,10 +87,19 @@ struct SimulateArgs {
     #[arg(long, value_name = "N", default_value_t = simulate::DEFAULT_DAYS,
           value_parser = clap::value_parser!(u32).range(1..=365))]
     days: u32,
-    /// Multiply every SKU's demand by X (above 0, at most 100; at 1 the report also shows the same
-    /// shop 3 and 10 times busier).
-    #[arg(long, value_name = "X", default_value_t = 1.0, value_parser = scale)]
-    scale: f64,
+    /// Traffic levels: multiples of the shop's demand, comma-separated (each above 0, at most 100).
+    #[arg(long, value_name = "X,Y,..", value_delimiter = ',', default_values_t = simulate::DEFAULT_TRAFFIC,
+          value_parser = scale)]
+    traffic: Vec<f64>,
+    /// Cost of one oversell: a cancelled order (refund, apology, the marketplace's penalty).
+    #[arg(long, value_name = "C", default_value_t = Costs::default().oversell)]
+    oversell_cost: u32,
+    /// Cost of one lost online sale: one item's margin.
+    #[arg(long, value_name = "C", default_value_t = Costs::default().lost_sale)]
+    lost_sale_cost: u32,
+    /// Cost of one store stockout: the store shopper's visit (their basket, their coming back).
+    #[arg(long, value_name = "C", default_value_t = Costs::default().store_stockout)]
+    stockout_cost: u32,
     /// Writes DIR/SIMULATION.md and DIR/img/simulation.svg.
     #[arg(long, value_name = "DIR", default_value = "docs")]
     out: PathBuf,
@@ -115,23 +128,34 @@ fn calibrate(a: &CalibrateArgs) -> Result<String, String> {
 }
 
 fn simulate(a: &SimulateArgs) -> Result<String, String> {
-    let report = simulate::run(a.seed, a.days, a.scale);
-    let busier: Vec<_> = if a.scale == 1.0 {
-        simulate::BUSIER.iter().map(|s| simulate::run(a.seed, a.days, *s)).collect()
-    } else {
-        Vec::new()
-    };
+    let costs = Costs { oversell: a.oversell_cost, lost_sale: a.lost_sale_cost, store_stockout: a.stockout_cost };
+    let report = simulate::run(a.seed, a.days, &a.traffic, costs);
     let dir: &Path = &a.out;
     std::fs::create_dir_all(dir.join("img")).map_err(|e| format!("cannot create {}/img: {e}", dir.display()))?;
     let md = dir.join("SIMULATION.md");
     let svg = dir.join("img").join("simulation.svg");
-    std::fs::write(&md, report.markdown(&busier)).map_err(|e| format!("cannot write {}: {e}", md.display()))?;
+    let markdown = report.markdown(&provenance());
+    std::fs::write(&md, markdown).map_err(|e| format!("cannot write {}: {e}", md.display()))?;
     std::fs::write(&svg, report.svg()).map_err(|e| format!("cannot write {}: {e}", svg.display()))?;
-    let mut out = report.table();
-    for b in &busier {
-        out.push_str(&format!("\n{} times busier:\n{}", b.scale, b.table()));
-    }
-    Ok(format!("{out}\nWrote {} and {}\n", md.display(), svg.display()))
+    Ok(format!("{}\nWrote {} and {}\n", report.text(), md.display(), svg.display()))
+}
+
+/// Where and when the report was made, for the reader (the figures do not depend on it): the
+/// processor and core count when the system says, and the date.
+fn provenance() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo").ok().and_then(|c| {
+        let model = c.lines().find_map(|l| l.strip_prefix("model name")?.split(':').nth(1).map(str::trim))?.to_string();
+        Some(format!("{model}, {} cores", c.lines().filter(|l| l.starts_with("processor")).count()))
+    });
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let date = Timestamp(now).to_string();
+    let date = date.split('T').next().unwrap_or(&date).to_string();
+    format!(
+        "{}, {} {}, on {date}",
+        cpu.unwrap_or_else(|| "unknown machine".into()),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    )
 }
 
 fn main() -> ExitCode {

@@ -38,7 +38,7 @@ const section = [
   '',
   `**Widget** (\`www/build.sh\`): ${read('widget.txt').trim()}.`,
   '',
-  '**Edge** (`scripts/bench-edge.sh`): hot SKU against the bare Durable Object, where a request\'s time goes, reservations against open holds, propagation to live sockets, catalog scale:',
+  '**Edge** (`scripts/bench-edge.sh`): lastunit against the bare platform on raw workerd (the first table), then through wrangler dev: hot SKU against the bare Durable Object, where a request\'s time goes, reservations against open holds, propagation to live sockets, catalog scale, connected stores:',
   '',
   markdown(read('edge.txt')),
   END,

@@ -75,7 +75,7 @@ try {
   await edge.stop();
 }
 
-console.log(`# hot SKU: ${CONCURRENCY} concurrent clients, ${SECONDS} s each (after ${WARMUP} s warm-up)`);
+console.log(`# through wrangler dev (second table: its dev proxy is in every request): hot SKU: ${CONCURRENCY} concurrent clients, ${SECONDS} s each (after ${WARMUP} s warm-up)`);
 console.log(`# machine: ${machine()}`);
 const b = results[0];
 console.log('| workload | requests/s | p50 ms | p99 ms | statuses | vs bare DO |');

@@ -2,22 +2,24 @@
 // Connected stores: from a change at the edge to the number arriving in Shopify and WooCommerce
 // (their stand-ins, tests/standins/), the writes a burst of changes costs, and a resync.
 //
-//   node benches/edge/connectors.mjs [--changes 100] [--burst 50] [--skus 1000]
+//   node benches/edge/connectors.mjs [--changes 100] [--burst 50] [--skus 10000]
 //
 // - latency: `changes` sales, one after another on rotating SKUs, each an admin `sale` event;
 //   for each, the time from sending it to the store holding the new number (the stand-ins run
 //   in this process, so the arrival is seen the moment the write is applied);
 // - burst: `burst` sales of one SKU sent back to back: how many writes each store received,
 //   per second of the burst, and that the last number is final;
-// - resync: `skus` SKUs mapped to both stores, then `POST /admin/connections/{p}/resync`: the
-//   time until every store holds lastunit's numbers, the API calls, and Shopify's cost points.
+// - resync: `skus` SKUs mapped to both stores, their levels in both stores moved behind
+//   lastunit's back, then `POST /admin/connections/{p}/resync`: the time until every store holds
+//   lastunit's numbers, the API calls (WooCommerce's batches, Shopify's mutations and
+//   read-backs), and the cost points Shopify's stand-in charged (its `actualQueryCost`).
 import { arg, startServer, machine, VARS, fmt, summarize } from './lib.mjs';
 import * as shopify from '../../tests/standins/shopify.mjs';
 import * as woocommerce from '../../tests/standins/woocommerce.mjs';
 
 const CHANGES = arg('changes', 100);
 const BURST = arg('burst', 50);
-const SKUS = arg('skus', 1000);
+const SKUS = arg('skus', 10000);
 const LOCATION = 655441491;
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 const tick = () => new Promise((r) => setImmediate(r));
@@ -108,15 +110,38 @@ try {
   console.log(`| Shopify | ${shopWrites} | ${fmt(shopWrites / seconds)} |`);
   console.log(`| WooCommerce | ${wooWrites} | ${fmt(wooWrites / seconds)} |`);
 
-  // Resync.
-  for (let i = 10; i < SKUS; i++) await product(i, 7);
+  // Resync: SKUS SKUs mapped to both stores (seeded 8 at a time, their stock 100 events a
+  // request), first written by the writers as they arrive; then every store level is moved
+  // behind lastunit's back (as a restore from a backup would), and a resync is asked of each.
+  const seeded = [];
+  for (let i = 10; i < SKUS; i++) seeded.push(i);
+  await Promise.all(Array.from({ length: 8 }, async () => {
+    while (seeded.length) {
+      const i = seeded.shift();
+      const sku = `B${String(i).padStart(5, '0')}`;
+      const { inventoryItemId } = shop.addVariant({ sku, levels: { [LOCATION]: 0 } });
+      const wooId = woo.addProduct({ name: sku, sku });
+      await call(`/admin/skus/${sku}`, 'PUT', { title: sku, buffer: { mode: 'none' }, pos_refs: { shopify: String(inventoryItemId), woocommerce: String(wooId) } });
+      products.push({ sku, item: inventoryItemId, wooId, stock: 7 });
+    }
+  }));
+  const fresh = products.slice(10);
+  for (let i = 0; i < fresh.length; i += 100) {
+    const events = fresh.slice(i, i + 100).map((q) => ({ event_id: `stock-${q.sku}`, type: 'count', sku: q.sku, location: 'main-st', quantity: q.stock }));
+    await call('/admin/events', 'POST', { events });
+  }
+  // Everything written once, and the catalog holding every SKU's summary (a resync reads them).
+  await until(() => products.every((q) => holds(q, q.stock)), 'the first writes', 60 * 60 * 1000);
+  for (;;) {
+    const { connections } = await call('/admin/connections', 'GET');
+    if (connections.every((c) => c.pending_writes === 0)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
   for (const q of products) {
     shop.setLevel(q.item, LOCATION, 0, { notify: false });
     woo.setStock(q.wooId, 0, { notify: false });
   }
-  // Wait for the catalog to hold every SKU's summary (a resync reads them).
-  const shopCalls = shop.requests.length, wooCalls = woo.requests.length;
-  const bucketBefore = shop.writes.length;
+  const shopCalls = shop.requests.length, wooCalls = woo.requests.length, costsBefore = shop.costs.length;
   const r0 = now();
   const queued = [await call('/admin/connections/shopify/resync', 'POST'), await call('/admin/connections/woocommerce/resync', 'POST')];
   let lastShop = null, lastWoo = null;
@@ -124,13 +149,17 @@ try {
     if (lastShop === null && products.every((q) => shop.level(q.item, LOCATION) === q.stock)) lastShop = now();
     if (lastWoo === null && products.every((q) => woo.stock(q.wooId) === q.stock)) lastWoo = now();
     return lastShop !== null && lastWoo !== null;
-  }, 'the resync', 30 * 60 * 1000);
-  const mutations = shop.writes.slice(bucketBefore);
-  console.log(`# resync of ${products.length} SKUs (${queued.map((q) => `${q.provider} ${q.skus} queued`).join(', ')})`);
-  console.log('| store | seconds | API calls | writes | cost points |');
-  console.log('| --- | ---: | ---: | ---: | ---: |');
-  console.log(`| Shopify | ${fmt((lastShop - r0) / 1000)} | ${shop.requests.length - shopCalls} | ${mutations.length} mutations | ${mutations.length * 10} (10 a mutation) |`);
-  console.log(`| WooCommerce | ${fmt((lastWoo - r0) / 1000)} | ${woo.requests.length - wooCalls} | ${woo.requests.length - wooCalls} PUTs | — |`);
+  }, 'the resync', 60 * 60 * 1000);
+  const spent = shop.costs.slice(costsBefore);
+  const points = (op) => spent.filter((c) => c.operation === op).reduce((n, c) => n + c.actual, 0);
+  const count = (op) => spent.filter((c) => c.operation === op).length;
+  const wooReqs = woo.requests.slice(wooCalls);
+  const batches = wooReqs.filter((q) => q.method === 'POST' && q.url.endsWith('/batch')).length;
+  console.log(`# resync of ${products.length} SKUs (${queued.map((q) => `${q.provider} ${q.skus} queued`).join(', ')}), every store level moved behind lastunit's back first`);
+  console.log('| store | seconds | API calls | of which | cost points (actual) |');
+  console.log('| --- | ---: | ---: | --- | ---: |');
+  console.log(`| Shopify | ${fmt((lastShop - r0) / 1000)} | ${shop.requests.length - shopCalls} | ${count('mutation')} mutations (${points('mutation')} points), ${count('query')} read-backs after CHANGE_FROM_QUANTITY_STALE (${points('query')} points), ${count('throttled')} throttled | ${points('mutation') + points('query')} |`);
+  console.log(`| WooCommerce | ${fmt((lastWoo - r0) / 1000)} | ${wooReqs.length} | ${batches} batches of up to 100, ${wooReqs.length - batches} PUTs | — |`);
 } finally {
   await edge.stop();
   await shop.close();

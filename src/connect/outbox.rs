@@ -529,6 +529,10 @@ impl Outbox {
                 }
                 self.meta.in_flight = None;
             }
+            SetOutcome::NewKey(why) => {
+                self.meta.in_flight = None;
+                self.failed(why, now, seed);
+            }
             SetOutcome::Throttled { wait_ms } => self.throttled(wait_ms, now),
             SetOutcome::Failed(why) => self.failed(why, now, seed),
         }

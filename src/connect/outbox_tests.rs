@@ -440,3 +440,24 @@ fn items_falling_due_together_share_a_batch_and_the_hold_is_bounded() {
         body(&work, 0)["update"].as_array().unwrap().iter().map(|u| u["id"].as_u64().unwrap()).collect();
     assert_eq!(ids, [901, 902]);
 }
+
+#[test]
+fn a_key_shopify_will_not_take_again_is_replaced_and_a_busy_one_is_kept() {
+    let mut o = shopify();
+    o.want("A", "808950810", 5, 1, false, T0);
+    let first = o.poll(&target(), at(SETTLE_MS)).unwrap();
+    let key = |w: &Work| body(w, 0)["variables"]["key"].clone();
+    // In progress elsewhere: the same request, the same key, after the backoff.
+    let busy = json!([{"code": "IDEMPOTENCY_CONCURRENT_REQUEST", "field": null, "message": "try again"}]);
+    o.record(first.id, &[user_errors(busy)], at(SETTLE_MS), 7);
+    let again = o.poll(&target(), o.next_wake(at(SETTLE_MS)).unwrap()).unwrap();
+    assert_eq!(key(&again), key(&first));
+    // "Retry with a new idempotency key": the same numbers under a new key.
+    let spent = json!([{"code": "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED", "field": null, "message": "failed"}]);
+    let t = o.next_wake(at(SETTLE_MS)).unwrap();
+    o.record(again.id, &[user_errors(spent)], t, 7);
+    assert!(o.status(t).last_error.unwrap().contains("IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED"));
+    let fresh = o.poll(&target(), o.next_wake(t).unwrap()).unwrap();
+    assert_ne!(key(&fresh), key(&first));
+    assert_eq!(quantities(&fresh)[0]["quantity"], 5);
+}

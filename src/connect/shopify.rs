@@ -140,6 +140,11 @@ pub enum SetOutcome {
     /// Nothing was applied; Shopify refuses these lines (index, code and message): an unknown
     /// item, an item not stocked at the location. They wait for the operator.
     Refused(Vec<(usize, String)>),
+    /// Nothing was applied, and Shopify will not take this idempotency key again
+    /// (`IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED`: "Retry with a new idempotency key";
+    /// `IDEMPOTENCY_KEY_PARAMETER_MISMATCH`): the newest numbers go out under a new key, after
+    /// the backoff.
+    NewKey(String),
     /// Over the cost bucket: wait this long, then send the same request again.
     Throttled {
         /// Milliseconds to wait.
@@ -182,6 +187,9 @@ pub fn read_set_answer(answer: &Answer, lines: usize, now: Timestamp) -> (SetOut
             .and_then(|f| f.iter().skip_while(|p| p.as_str() != Some("quantities")).nth(1).cloned())
             .and_then(|p| p.as_str().and_then(|s| s.parse::<usize>().ok()).or(p.as_u64().map(|n| n as usize)))
             .filter(|i| *i < lines);
+        if matches!(code.as_str(), "IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED" | "IDEMPOTENCY_KEY_PARAMETER_MISMATCH") {
+            return (SetOutcome::NewKey(format!("Shopify refused the idempotency key: {code}: {message}")), bucket);
+        }
         match (code.as_str(), index) {
             ("CHANGE_FROM_QUANTITY_STALE" | "COMPARE_QUANTITY_STALE", Some(i)) => stale.push(i),
             (_, Some(i)) => refused.push((i, format!("{code}: {message}"))),

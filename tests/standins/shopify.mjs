@@ -35,6 +35,7 @@ export async function start(options = {}) {
   const outbox = new Outbox({ retry: options.webhookRetry });
   const writes = [];
   const requests = [];
+  const costs = []; // each GraphQL call's { operation, requested, actual } cost points
   const idempotency = new Map(); // key → { fingerprint, payload, failed }
   const bucket = { ...DEFAULT_BUCKET, ...options.bucket, available: 0, at: Date.now() };
   bucket.available = options.bucket?.currentlyAvailable ?? bucket.maximumAvailable;
@@ -273,6 +274,7 @@ export async function start(options = {}) {
     }
     // The bucket is charged the requested cost up front and refunded the difference.
     bucket.available = Math.min(bucket.maximumAvailable, bucket.available + Math.max(0, requested - result.cost));
+    costs.push({ operation: op.type, requested, actual: result.cost });
     return {
       status: 200,
       body: { data: result.data, extensions: { cost: { requestedQueryCost: requested, actualQueryCost: result.cost, throttleStatus: throttleStatus() } } },
@@ -291,6 +293,7 @@ export async function start(options = {}) {
     return { data, cost };
   }
   function throttled(requested) {
+    costs.push({ operation: 'throttled', requested, actual: 0 });
     // The documented THROTTLED answer: no data, the error, and the cost with actualQueryCost
     // null (docs: shopify.dev/docs/api/usage/rate-limits; community.shopify.com/t/throttled/254776
     // shows the body). It comes with HTTP 200: "Shopify GraphQL APIs ... throttle with a 200
@@ -355,6 +358,7 @@ export async function start(options = {}) {
     // what arrived
     writes,
     requests,
+    costs,
     // faults
     faults,
     ...faults.controls(),

@@ -4,28 +4,31 @@
 
 /** The providers whose ids a location or a SKU may carry (`pos_refs`), as the API names them. */
 export const PROVIDERS = [['shopify', 'Shopify'], ['square', 'Square'], ['clover', 'Clover'], ['lightspeed', 'Lightspeed'], ['woocommerce', 'WooCommerce']];
+/** A SKU's ids: the providers', its Shopify inventory item in `shopify` and, for orders, its
+ * Shopify variant (`shopify_variant`, docs/POS.md). */
+export const SKU_REFS = [['shopify', 'Shopify inventory item'], ['shopify_variant', 'Shopify variant (orders)'], ...PROVIDERS.slice(1)];
 
 /** Fills a `[data-refs]` holder with one input per provider, named `pos_refs.<provider>`. */
-export function refInputs(holder, h) {
+export function refInputs(holder, h, list = PROVIDERS) {
   holder.replaceChildren(h('fieldset', {}, h('legend', {}, 'Ids in your point of sale and stores (optional)'),
-    h('div', { class: 'grid' }, PROVIDERS.map(([p, label]) => h('label', {}, label, h('input', { name: `pos_refs.${p}`, type: 'text', autocomplete: 'off' }))))));
+    h('div', { class: 'grid' }, list.map(([p, label]) => h('label', {}, label, h('input', { name: `pos_refs.${p}`, type: 'text', autocomplete: 'off' }))))));
 }
 
 /** The form's control called `name` (not `form[name]`, which a form's own properties may shadow). */
 export const field = (form, name) => form.elements.namedItem(name);
 
 /** The `pos_refs` object of a form: the providers whose input is not blank. */
-export function refsOf(form) {
+export function refsOf(form, list = PROVIDERS) {
   const refs = {};
-  for (const [p] of PROVIDERS) {
+  for (const [p] of list) {
     const v = field(form, `pos_refs.${p}`).value.trim();
     if (v) refs[p] = v;
   }
   return refs;
 }
 
-export function fillRefs(form, refs = {}) {
-  for (const [p] of PROVIDERS) field(form, `pos_refs.${p}`).value = refs[p] ?? '';
+export function fillRefs(form, refs = {}, list = PROVIDERS) {
+  for (const [p] of list) field(form, `pos_refs.${p}`).value = refs[p] ?? '';
 }
 
 /** A whole-number input as typed: `undefined` when blank (the API's default then applies). */

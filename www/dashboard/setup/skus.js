@@ -1,7 +1,7 @@
 // Setup step 3: products, one at a time (PUT /admin/skus/{sku}, its whole policy: title, low
 // stock, cart cap, buffer, allocation, ids), with the counts on hand now as `count` events
 // (POST /admin/events). A product is edited from what the edge answers for it (GET /admin/skus/{sku}).
-import { Missing, field, fillRefs, number, onSubmit, refInputs, refsOf, refused, say } from './forms.js';
+import { Missing, SKU_REFS, field, fillRefs, number, onSubmit, refInputs, refsOf, refused, say } from './forms.js';
 
 const SHOWN = 50; // names listed at once; the search finds the others
 const eventId = () => `setup-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
@@ -9,7 +9,7 @@ const eventId = () => `setup-${Date.now().toString(36)}-${Math.random().toString
 export function skusStep({ api, h, reload }) {
   const form = document.querySelector('#sku-form');
   const f = (n) => field(form, n);
-  refInputs(form.querySelector('[data-refs]'), h);
+  refInputs(form.querySelector('[data-refs]'), h, SKU_REFS);
   let catalog = { skus: [], channels: {}, locations: [] };
   let editing = null; // the SKU's view as the edge last answered it, while one is edited
 
@@ -48,7 +48,7 @@ export function skusStep({ api, h, reload }) {
     if (b.mode === 'fixed') f('buffer.units').value = b.units;
     if (b.mode === 'auto') { f('buffer.min').value = b.min; f('buffer.max').value = b.max; }
     f('buffer_scope').value = c.buffer_channels ? 'chosen' : 'default';
-    fillRefs(form, c.pos_refs);
+    fillRefs(form, c.pos_refs, SKU_REFS);
     drawParts(c, view?.on_hand);
     showBuffer();
   }
@@ -67,7 +67,7 @@ export function skusStep({ api, h, reload }) {
       buffer_channels: mode !== 'none' && f('buffer_scope').value === 'chosen'
         ? [...form.querySelectorAll('[name=buffer_channels]:checked')].map((el) => el.value) : null,
       allocation: Object.keys(shares).length ? shares : null,
-      pos_refs: refsOf(form),
+      pos_refs: refsOf(form, SKU_REFS),
     };
   }
 

@@ -155,10 +155,24 @@ pub struct Meta {
     pub throttled_until: Option<Timestamp>,
     /// Shopify's cost bucket as last seen.
     pub bucket: Option<Bucket>,
+    /// What the last write and the last read-back cost Shopify up front (`requestedQueryCost`):
+    /// the next one of each kind leaves only when the bucket holds that much, so a resync
+    /// paces itself instead of being answered `THROTTLED`.
+    #[serde(default)]
+    pub costs: Costs,
     /// When a write last went through.
     pub last_write_at: Option<Timestamp>,
     /// The last failure, in words.
     pub last_error: Option<String>,
+}
+
+/// Shopify's up-front cost of the last request of each kind (`None`: not seen yet).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Costs {
+    /// The last `inventorySetQuantities`.
+    pub write: Option<f64>,
+    /// The last read-back.
+    pub read_back: Option<f64>,
 }
 
 /// What the writer asks to be stored: the meta row when it changed, and each changed SKU row
@@ -208,6 +222,7 @@ impl Outbox {
             retry_at: None,
             throttled_until: None,
             bucket: None,
+            costs: Costs::default(),
             last_write_at: None,
             last_error: None,
         };
@@ -396,8 +411,16 @@ impl Outbox {
             self.meta_dirty = true;
         }
         let flight = self.next_flight(now)?;
-        if self.meta.provider == Provider::Shopify && flight.kind == FlightKind::Write {
-            if let Some(ready) = self.meta.bucket.map(|b| b.ready_for(shopify::WRITE_COST, now)).filter(|t| *t > now) {
+        if self.meta.provider == Provider::Shopify {
+            let cost = match flight.kind {
+                FlightKind::Write => self.meta.costs.write.unwrap_or(shopify::WRITE_COST),
+                FlightKind::ReadBack => self
+                    .meta
+                    .costs
+                    .read_back
+                    .unwrap_or(shopify::READ_BACK_COST_PER_LEVEL * flight.lines.len() as f64),
+            };
+            if let Some(ready) = self.meta.bucket.map(|b| b.ready_for(cost, now)).filter(|t| *t > now) {
                 self.meta.throttled_until = Some(ready);
                 self.meta_dirty = true;
                 return None;
@@ -498,8 +521,9 @@ impl Outbox {
     fn record_shopify_write(&mut self, flight: &InFlight, answers: &[Answer], now: Timestamp, seed: u64) {
         let Some(answer) = answers.first() else { return self.failed("no answer recorded".into(), now, seed) };
         let (outcome, bucket) = shopify::read_set_answer(answer, flight.lines.len(), now);
-        if bucket.is_some() {
+        if let Some(b) = bucket {
             self.meta.bucket = bucket;
+            self.meta.costs.write = Some(b.requested).filter(|c| *c > 0.0).or(self.meta.costs.write);
         }
         match outcome {
             SetOutcome::Applied => {
@@ -541,8 +565,9 @@ impl Outbox {
     fn record_read_back(&mut self, flight: &InFlight, answers: &[Answer], now: Timestamp, seed: u64) {
         let Some(answer) = answers.first() else { return self.failed("no answer recorded".into(), now, seed) };
         let (levels, bucket) = shopify::read_levels_answer(answer, flight.lines.len(), now);
-        if bucket.is_some() {
+        if let Some(b) = bucket {
             self.meta.bucket = bucket;
+            self.meta.costs.read_back = Some(b.requested).filter(|c| *c > 0.0).or(self.meta.costs.read_back);
         }
         match levels {
             Ok(levels) => {

@@ -461,3 +461,23 @@ fn a_key_shopify_will_not_take_again_is_replaced_and_a_busy_one_is_kept() {
     assert_ne!(key(&fresh), key(&first));
     assert_eq!(quantities(&fresh)[0]["quantity"], 5);
 }
+
+#[test]
+fn each_kind_of_request_waits_for_what_the_last_of_its_kind_cost() {
+    let mut o = shopify();
+    o.want("A", "808950810", 5, 1, false, T0);
+    let work = o.poll(&target(), at(SETTLE_MS)).unwrap();
+    // The write cost 300 up front and left 100 in the bucket, which restores 100 a second.
+    let answer = response(
+        200,
+        None,
+        json!({"data": {"inventorySetQuantities": {"userErrors": []}}, "extensions": {"cost": {"requestedQueryCost": 300, "actualQueryCost": 120,
+            "throttleStatus": {"maximumAvailable": 1000.0, "currentlyAvailable": 100.0, "restoreRate": 100.0}}}}),
+    );
+    o.record(work.id, &[answer], at(SETTLE_MS), 7);
+    o.want("A", "808950810", 4, 2, false, at(500));
+    let due = at(SETTLE_MS + 1000); // a second after A's last write
+    assert_eq!(o.poll(&target(), due), None, "100 points short at 100 a second");
+    assert_eq!(o.status(due).throttled_until, Some(at(SETTLE_MS + 2000)));
+    assert!(o.poll(&target(), at(SETTLE_MS + 2000)).is_some());
+}

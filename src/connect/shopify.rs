@@ -26,6 +26,9 @@ pub const MAX_QUANTITIES: usize = 250;
 pub const MAX_READ_BACKS: usize = 50;
 /// What a mutation costs before Shopify has told us (its documented base cost).
 pub const WRITE_COST: f64 = 10.0;
+/// What one level of a read-back costs before Shopify has told us (an object and its list of
+/// quantities, a point each).
+pub const READ_BACK_COST_PER_LEVEL: f64 = 2.0;
 
 const SET_QUANTITIES: &str = "mutation SetAvailable($input: InventorySetQuantitiesInput!, $key: String!) { \
 inventorySetQuantities(input: $input) @idempotent(key: $key) { \
@@ -110,6 +113,9 @@ pub struct Bucket {
     pub maximum: f64,
     /// When it was seen.
     pub at: Timestamp,
+    /// What the request it answered cost up front (`requestedQueryCost`; 0 when not said).
+    #[serde(default)]
+    pub requested: f64,
 }
 
 impl Bucket {
@@ -250,6 +256,7 @@ fn bucket(v: &Value, now: Timestamp) -> Option<Bucket> {
         restore_rate: t["restoreRate"].as_f64()?,
         maximum: t["maximumAvailable"].as_f64()?,
         at: now,
+        requested: v["extensions"]["cost"]["requestedQueryCost"].as_f64().unwrap_or(0.0),
     })
 }
 

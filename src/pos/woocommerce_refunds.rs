@@ -32,7 +32,8 @@ use serde_json::Value;
 
 use super::{bad, dedupe_key, field, id_value, parse_json, PosError};
 use crate::connect::orders::{LineChange, OrderLine, OrderNotice, ReturnReason};
-use crate::connect::{Provider, StoreRequest};
+use crate::connect::outbox::backoff_ms;
+use crate::connect::{Answer, Provider, StoreRequest};
 use crate::Timestamp;
 
 /// Most refunds read of one order (one page of the REST list).
@@ -164,6 +165,43 @@ impl RefundRead {
     }
 }
 
+/// A [`RefundRead`] the connection keeps until its refunds are read and their returns applied,
+/// and when to try it next: at once, then after the writer's backoff for each failure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRefundRead {
+    /// The order and its lines.
+    pub read: RefundRead,
+    /// Failed tries so far.
+    pub attempts: u32,
+    /// When to try next.
+    pub due_at: Timestamp,
+}
+
+impl PendingRefundRead {
+    /// A read to try at once.
+    pub fn new(read: RefundRead, now: Timestamp) -> Self {
+        PendingRefundRead { read, attempts: 0, due_at: now }
+    }
+
+    /// The returns the store's answer to [`RefundRead::request`] brings back; `Err` with a
+    /// sentence when the store did not answer with the refunds (the read is then tried again).
+    pub fn answered(&self, answer: &Answer) -> Result<OrderNotice, String> {
+        match answer {
+            Answer::Response { status: 200..=299, body, .. } => {
+                self.read.notice(body.as_bytes()).map_err(|e| e.to_string())
+            }
+            Answer::Response { status, .. } => Err(format!("WooCommerce answered HTTP {status}")),
+            Answer::NoAnswer(why) => Err(why.clone()),
+        }
+    }
+
+    /// The try failed: the next one waits the writer's backoff (`seed` draws its jitter).
+    pub fn failed(&mut self, now: Timestamp, seed: u64) {
+        self.attempts += 1;
+        self.due_at = now.plus(backoff_ms(self.attempts, seed));
+    }
+}
+
 /// A refund line's `quantity` is the units refunded, negative (`-1`); 0 moves nothing.
 fn refunded_units(v: &Value, name: &str) -> Result<i64, PosError> {
     let q = v.as_i64().ok_or_else(|| bad(format!("`{name}.quantity` must be a whole number")))?;
@@ -274,5 +312,25 @@ mod tests {
         ] {
             assert!(matches!(read(false).notice(body.as_bytes()), Err(PosError::BadBody(_))), "{body}");
         }
+    }
+
+    #[test]
+    fn a_pending_read_is_done_when_the_store_answers_and_waits_the_backoff_when_not() {
+        let now = Timestamp::parse("2026-11-26T12:32:00Z").unwrap();
+        let mut pending = PendingRefundRead::new(read(false), now);
+        assert_eq!((pending.attempts, pending.due_at), (0, now), "tried at once");
+        let ok = |body: &str| Answer::Response { status: 200, retry_after_ms: None, body: body.into() };
+        assert_eq!(pending.answered(&ok(REFUNDS)).unwrap(), read(false).notice(REFUNDS.as_bytes()).unwrap());
+        let down = Answer::Response { status: 503, retry_after_ms: None, body: String::new() };
+        assert_eq!(pending.answered(&down).unwrap_err(), "WooCommerce answered HTTP 503");
+        assert_eq!(pending.answered(&Answer::NoAnswer("timed out".into())).unwrap_err(), "timed out");
+        assert!(pending.answered(&ok("{}")).is_err(), "a body that is not the refunds");
+        pending.failed(now, 7);
+        assert_eq!(pending.attempts, 1);
+        assert_eq!(pending.due_at, now.plus(backoff_ms(1, 7)));
+        let first_wait = pending.due_at.millis() - now.millis();
+        pending.failed(now, 7);
+        assert!(pending.due_at.millis() - now.millis() > first_wait / 2, "the backoff grows");
+        assert_eq!(pending.due_at, now.plus(backoff_ms(2, 7)));
     }
 }

@@ -27,10 +27,9 @@ use worker::worker_sys::DurableObjectStorage;
 use worker::{durable_object, wasm_bindgen, DurableObject, Env, Method, Request, Response, Result, SqlStorage, State};
 
 use lastunit::connect::echo::Observed;
-use lastunit::connect::outbox::{backoff_ms, Item, Meta};
-use lastunit::connect::{Answer, Outbox, OutboxChanges, Provider, Target};
-use lastunit::pos::woocommerce_refunds::RefundRead;
-use lastunit::Timestamp;
+use lastunit::connect::outbox::{Item, Meta};
+use lastunit::connect::{Outbox, OutboxChanges, Provider, Target};
+use lastunit::pos::woocommerce_refunds::{PendingRefundRead, RefundRead};
 
 use crate::http::{self, json};
 use crate::internal::{self, body, query};
@@ -88,14 +87,6 @@ struct WantReq {
 #[derive(Deserialize)]
 struct RefundsReq {
     read: RefundRead,
-}
-
-/// An order whose refunds are still to be read, and when to try next.
-#[derive(Serialize, Deserialize)]
-struct RefundRow {
-    read: RefundRead,
-    attempts: u32,
-    due_at: i64,
 }
 
 /// Most refund reads one alarm run makes.
@@ -218,7 +209,7 @@ impl ConnectionObject {
     async fn wake(&self) -> Result<()> {
         let now = internal::now();
         let writer = self.outbox.borrow().as_ref().and_then(|o| o.next_wake(now));
-        let refunds = self.refund_rows().iter().map(|r| r.due_at).min().map(Timestamp::from_millis);
+        let refunds = self.refund_rows().iter().map(|r| r.due_at).min();
         let next = writer.into_iter().chain(refunds).min();
         let Some(at) = next else { return Ok(()) };
         let storage = self.state.storage();
@@ -304,13 +295,13 @@ impl ConnectionObject {
         if self.outbox.borrow().is_none() {
             return http::error(409, "not_configured", "this connection is not configured");
         }
-        let row = RefundRow { read: r.read, attempts: 0, due_at: internal::now().millis() };
+        let row = PendingRefundRead::new(r.read, internal::now());
         self.put_refund_row(&row)?;
         self.wake().await?;
         json(200, &json!({"queued": 1}))
     }
 
-    fn refund_rows(&self) -> Vec<RefundRow> {
+    fn refund_rows(&self) -> Vec<PendingRefundRead> {
         self.sql
             .exec("SELECT json FROM refund_reads", None)
             .and_then(|c| c.to_array::<JsonRow>())
@@ -320,7 +311,7 @@ impl ConnectionObject {
             .collect()
     }
 
-    fn put_refund_row(&self, row: &RefundRow) -> Result<()> {
+    fn put_refund_row(&self, row: &PendingRefundRead) -> Result<()> {
         let text = serde_json::to_string(row).map_err(storage_err)?;
         self.sql.exec(
             "INSERT OR REPLACE INTO refund_reads(order_id, json) VALUES (?, ?)",
@@ -334,19 +325,15 @@ impl ConnectionObject {
     /// applied, is tried again after the writer's backoff.
     async fn read_due_refunds(&self, client: &StoreClient) -> Result<()> {
         let now = internal::now();
-        let due = self.refund_rows().into_iter().filter(|r| r.due_at <= now.millis()).take(REFUND_READS_PER_RUN);
+        let due = self.refund_rows().into_iter().filter(|r| r.due_at <= now).take(REFUND_READS_PER_RUN);
         for mut row in due {
-            let failure = match client.send(&row.read.request()).await {
-                Answer::Response { status: 200..=299, body, .. } => match row.read.notice(body.as_bytes()) {
-                    Ok(notice) => {
-                        let applied = crate::webhooks::apply_order(&self.env, notice, internal::now()).await?;
-                        (applied.status_code() >= 300)
-                            .then(|| format!("the returns were not applied ({})", applied.status_code()))
-                    }
-                    Err(e) => Some(e.to_string()),
-                },
-                Answer::Response { status, .. } => Some(format!("WooCommerce answered HTTP {status}")),
-                Answer::NoAnswer(why) => Some(why),
+            let failure = match row.answered(&client.send(&row.read.request()).await) {
+                Ok(notice) => {
+                    let applied = crate::webhooks::apply_order(&self.env, notice, internal::now()).await?;
+                    (applied.status_code() >= 300)
+                        .then(|| format!("the returns were not applied ({})", applied.status_code()))
+                }
+                Err(why) => Some(why),
             };
             match failure {
                 None => {
@@ -355,8 +342,7 @@ impl ConnectionObject {
                 }
                 Some(why) => {
                     worker::console_warn!("woocommerce order {}: refunds not read yet: {why}", row.read.order_id);
-                    row.attempts += 1;
-                    row.due_at = internal::now().plus(backoff_ms(row.attempts, seed())).millis();
+                    row.failed(internal::now(), seed());
                     self.put_refund_row(&row)?;
                 }
             }

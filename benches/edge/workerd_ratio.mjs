@@ -19,7 +19,7 @@ import { cpus, totalmem } from 'node:os';
 
 import { closedLoop } from './load.mjs';
 import { startWorkerd } from './workerd.mjs';
-import { arg, fmt, VARS } from './lib.mjs';
+import { arg, fmt, stockedSku, VARS } from './lib.mjs';
 import { workerdBinary } from '../../scripts/workerd-config.mjs';
 
 const PAIRS = arg('pairs', 3);
@@ -32,17 +32,6 @@ const ONLY = onlyAt > 0 ? process.argv[onlyAt + 1] : null;
 const VERBOSE = process.env.VERBOSE === '1';
 
 const checkout = { authorization: `Bearer ${VARS.CHECKOUT_TOKEN}` };
-const admin = { authorization: `Bearer ${VARS.ADMIN_TOKEN}`, 'content-type': 'application/json' };
-
-async function adminCall(url, path, method, body) {
-  const r = await fetch(url + path, { method, headers: admin, body: JSON.stringify(body) });
-  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${await r.text()}`);
-}
-
-async function stockSku(url, sku) {
-  await adminCall(url, `/admin/skus/${sku}`, 'PUT', { title: sku, buffer: { mode: 'none' }, max_per_cart: 10 });
-  await adminCall(url, '/admin/events', 'POST', { event_id: `stock-${sku}`, type: 'count', sku, location: 'warehouse', quantity: 1000000 });
-}
 
 let skuRun = 0;
 const WORKLOADS = [
@@ -54,7 +43,7 @@ const WORKLOADS = [
     bare: () => (conn, i) => ({ method: 'POST', path: '/v1/write', body: JSON.stringify({ cart_id: `c-${conn}-${i}` }) }),
     lastunit: async (url) => {
       const sku = `W-${++skuRun}`;
-      await stockSku(url, sku);
+      await stockedSku({ url }, sku);
       return (conn, i) => ({
         method: 'POST',
         path: '/v1/reservations',
@@ -104,9 +93,7 @@ const bare = await startWorkerd('bare', { verbose: VERBOSE });
 const lastunit = await startWorkerd('lastunit', { verbose: VERBOSE });
 const rows = [];
 try {
-  await adminCall(lastunit.url, '/admin/locations/warehouse', 'PUT', { name: 'Warehouse' });
-  await adminCall(lastunit.url, '/admin/channels/web', 'PUT', { locations: ['warehouse'] });
-  await stockSku(lastunit.url, 'READ');
+  await stockedSku(lastunit, 'READ');
   for (const w of WORKLOADS.filter((w) => !ONLY || w.kind === ONLY)) {
     const runs = { bare: [], lastunit: [] };
     for (let p = 0; p < PAIRS; p++) {

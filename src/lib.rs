@@ -51,6 +51,7 @@ pub mod incident;
 pub mod ledger;
 pub mod names;
 pub mod pos;
+pub mod push;
 pub mod rate_limit;
 pub mod reorder;
 pub mod replenishment;
@@ -63,6 +64,7 @@ pub mod stock;
 pub mod stored;
 pub mod summary;
 pub mod velocity;
+pub mod wake;
 #[cfg(feature = "wasm")]
 pub mod wasm;
 

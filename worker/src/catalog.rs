@@ -17,11 +17,11 @@ use serde_json::{json, Value};
 use worker::{durable_object, wasm_bindgen, DurableObject, Env, Method, Request, Response, Result, SqlStorage, State};
 
 use lastunit::catalog::{ChannelConfig, LocationConfig, PosIndex};
+use lastunit::push::Subscriber;
 use lastunit::{SkuConfig, SkuSummary, Topology};
 
 use crate::http::{self, engine_error, json};
 use crate::internal::{self, body, call, call_json, query, sku_stub};
-use crate::push::Subscriber;
 
 mod connections;
 mod orders;

@@ -4,26 +4,50 @@
 //! told of), so nothing that waits on the network runs inside a sale.
 
 use futures_util::future::join_all;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{Method, Result};
 
-use lastunit::connect::report::Route;
+use lastunit::connect::report::{Reports, Route};
 use lastunit::connect::square_out::Answer;
-use lastunit::time::HOUR;
+use lastunit::push::{PushLog, Subscriber};
+use lastunit::wake::{self, Wake, SETTLE_MS};
 use lastunit::{Timestamp, Topology};
 
 use super::{Blocked, Loaded, SkuObject};
 use crate::internal::{self, call_json, catalog_stub};
-use crate::push::{self, with_timeout, Subscriber, NETWORK_TIMEOUT_MS};
+use crate::push::{self, with_timeout, NETWORK_TIMEOUT_MS};
 use crate::transaction::at_time;
 
-/// Alarm delay after a change, so bursts share one summary push.
-const SETTLE_MS: i64 = 200;
+/// What a SKU object's alarm keeps between runs (stored as the `meta` row `push`, in the layout
+/// every earlier release wrote: the log's fields at the top level).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(super) struct PushState {
+    /// SKU version last sent to the catalog (`None`: not since this object started, so the
+    /// first alarm sends it and learns the subscribers).
+    #[serde(skip)]
+    pub summary_version: Option<u64>,
+    /// The subscribers, as the catalog last answered. Kept in memory only: their secrets stay
+    /// in the catalog instead of being copied into the storage of every SKU.
+    #[serde(skip)]
+    pub subscribers: Vec<Subscriber>,
+    /// What each subscriber was pushed, and its retries (the engine's).
+    #[serde(flatten)]
+    pub log: PushLog,
+    /// When the buffer was last recalibrated.
+    pub recalibrated_at: i64,
+    /// The connected stores' writers this SKU reports to, as the catalog last answered.
+    #[serde(skip)]
+    pub connections: Vec<Route>,
+    /// What each connection's writer last acknowledged, and retries.
+    #[serde(default)]
+    pub reports: Reports,
+}
 
 impl SkuObject {
     pub(super) async fn run_alarm(&self) -> Result<()> {
         let now = internal::now();
-        let recalibrate_due = now.millis() - self.push.borrow().recalibrated_at >= HOUR;
+        let recalibrate_due = wake::recalibration_due(Timestamp(self.push.borrow().recalibrated_at), now);
         match self
             .change(now, |s| {
                 if recalibrate_due {
@@ -44,9 +68,9 @@ impl SkuObject {
 
         // Holds must expire on time even if the network work below is slow: wake up for the
         // next expiry whatever happens to it.
-        self.state.storage().set_alarm(at_time(self.next_wake(now, false, false))).await?;
+        self.state.storage().set_alarm(at_time(self.next_wake(None, false))).await?;
 
-        let retry_soon = match with_timeout(self.push_summary(), NETWORK_TIMEOUT_MS).await {
+        let summary_failed = match with_timeout(self.push_summary(), NETWORK_TIMEOUT_MS).await {
             Some(Ok(())) => false,
             Some(Err(e)) => {
                 worker::console_error!("summary push failed: {e}");
@@ -62,7 +86,8 @@ impl SkuObject {
         self.report(now).await;
         self.save_push()?;
         self.tell_square().await?;
-        self.state.storage().set_alarm(at_time(self.next_wake(now, retry_soon || alerts_failed, true))).await?;
+        let failed_at = (summary_failed || alerts_failed).then_some(now);
+        self.state.storage().set_alarm(at_time(self.next_wake(failed_at, true))).await?;
         Ok(())
     }
 
@@ -76,31 +101,28 @@ impl SkuObject {
         }
     }
 
-    /// The next moment the alarm has work: a hold expiring, a push to retry, the hourly
-    /// recalibration, (soon) a change not yet sent to the catalog, or (`with_square`) a batch
-    /// for Square. Square is left out while this run is still to send it: a second run at once
-    /// would only send the same batch again.
-    fn next_wake(&self, now: Timestamp, retry_soon: bool, with_square: bool) -> i64 {
+    /// The next moment the alarm has work (the engine's [`Wake`]): a hold expiring, a push or
+    /// report to retry, the hourly recalibration, (soon) a change not yet sent to the catalog,
+    /// a retry soon after the run of `failed_at` failed to send the summary or an alert, or
+    /// (`with_square`) a batch for Square. Square is left out while this run is still to send
+    /// it: a second run at once would only send the same batch again.
+    fn next_wake(&self, failed_at: Option<Timestamp>, with_square: bool) -> i64 {
         let p = self.push.borrow();
-        let mut next = p.recalibrated_at + HOUR;
-        if let Loaded::Ready(sku) = &*self.sku.borrow() {
-            if let Some(t) = sku.next_expiry() {
-                next = next.min(t.millis());
-            }
-            if p.summary_version != Some(sku.version()) {
-                next = next.min(internal::now().millis() + SETTLE_MS);
-            }
-            if let Some(t) = sku.square_next_attempt().filter(|_| with_square) {
-                next = next.min(t.millis());
-            }
-        }
-        for t in p.retry_at.values().copied().chain(p.reports.next_retry().map(Timestamp::millis)) {
-            next = next.min(t);
-        }
-        if retry_soon {
-            next = next.min(now.millis() + 5_000);
-        }
-        next.max(internal::now().millis() + 50)
+        let loaded = self.sku.borrow();
+        let sku = match &*loaded {
+            Loaded::Ready(sku) => Some(sku),
+            _ => None,
+        };
+        let wake = Wake {
+            recalibrated_at: Timestamp(p.recalibrated_at),
+            hold_expiry: sku.and_then(|s| s.next_expiry()),
+            summary_unsent: sku.is_some_and(|s| p.summary_version != Some(s.version())),
+            square: sku.and_then(|s| s.square_next_attempt()).filter(|_| with_square),
+            push_retry: p.log.next_retry(),
+            report_retry: p.reports.next_retry(),
+            failed_at,
+        };
+        wake.next(internal::now()).millis()
     }
 
     async fn push_summary(&self) -> Result<()> {
@@ -191,14 +213,16 @@ impl SkuObject {
     async fn alert(&self, now: Timestamp) -> bool {
         let due = {
             let Loaded::Ready(sku) = &*self.sku.borrow() else { return false };
-            self.push.borrow_mut().alerts_due(&sku.open_incidents())
+            let mut p = self.push.borrow_mut();
+            let p = &mut *p;
+            p.log.alerts_due(&p.subscribers, &sku.open_incidents())
         };
         let outcomes = join_all(due.iter().map(|d| push::post_signed(&d.subscriber, &d.body, now))).await;
         let mut p = self.push.borrow_mut();
         let mut failed = false;
         for (d, ok) in due.into_iter().zip(outcomes) {
             if ok {
-                p.alerted(d);
+                p.log.alerted(d);
             } else {
                 failed = true;
             }
@@ -211,12 +235,14 @@ impl SkuObject {
     async fn deliver(&self, now: Timestamp) {
         let due = {
             let Loaded::Ready(sku) = &*self.sku.borrow() else { return };
-            self.push.borrow_mut().due(now, |channel| sku.availability(channel).ok())
+            let mut p = self.push.borrow_mut();
+            let p = &mut *p;
+            p.log.due(&p.subscribers, now, |channel| sku.availability(channel).ok())
         };
         let outcomes = join_all(due.iter().map(|d| push::post_signed(&d.subscriber, &d.body, now))).await;
         let mut p = self.push.borrow_mut();
         for (d, ok) in due.into_iter().zip(outcomes) {
-            p.record(d, ok, now);
+            p.log.record(d, ok, now);
         }
     }
 }

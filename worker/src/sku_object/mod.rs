@@ -37,8 +37,8 @@ use worker::{
 use lastunit::{Sku, Timestamp};
 
 use crate::http::{self, engine_error};
-use crate::push::PushState;
 
+use alarm::PushState;
 use storage::Faults;
 
 /// One SKU's Durable Object: the engine's `Sku` in memory, its state in SQLite.

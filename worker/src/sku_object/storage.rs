@@ -7,9 +7,9 @@ use worker::{Env, Result, SqlStorage};
 use lastunit::stored::{read_hold, StoredSku};
 use lastunit::{ChangeSet, SeenKey, Sku, Timestamp};
 
+use super::alarm::PushState;
 use super::{Loaded, SkuObject};
 use crate::internal;
-use crate::push::PushState;
 use crate::transaction::{transaction_sync, Statement};
 
 #[derive(Deserialize)]

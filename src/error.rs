@@ -64,12 +64,28 @@ pub enum Error {
     /// The SKU's stored state cannot be read (corrupt, or written by a newer release). It is
     /// kept as it is, never written over, until an operator restores it.
     StateUnreadable(String),
+    /// One client address already created its reservations of the minute with the public
+    /// storefront key (answered with `Retry-After`).
+    RateLimited {
+        /// The limit (`STOREFRONT_RESERVATIONS_PER_MINUTE`).
+        per_minute: u32,
+        /// Whole seconds until the client is admitted again (at least 1).
+        retry_after_seconds: i64,
+    },
 }
 
 impl Error {
     /// Shorthand for [`Error::InvalidInput`].
     pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Error::InvalidInput { field, reason: reason.into() }
+    }
+
+    /// When the caller may try again, in whole seconds (the `Retry-After` of a refusal that has one).
+    pub fn retry_after_seconds(&self) -> Option<i64> {
+        match self {
+            Error::RateLimited { retry_after_seconds, .. } => Some(*retry_after_seconds),
+            _ => None,
+        }
     }
 
     /// The stable snake_case code of the contract's error body.
@@ -89,6 +105,7 @@ impl Error {
             Error::ReservationCommitted(_) => "reservation_committed",
             Error::UnknownReference { .. } => "unknown_reference",
             Error::StateUnreadable(_) => "state_unreadable",
+            Error::RateLimited { .. } => "rate_limited",
         }
     }
 
@@ -104,6 +121,7 @@ impl Error {
             Error::InsufficientStock { .. } | Error::ReservationReleased(_) | Error::ReservationCommitted(_) => 409,
             Error::ReservationExpired(_) => 410,
             Error::StateUnreadable(_) => 503,
+            Error::RateLimited { .. } => 429,
         }
     }
 }
@@ -137,6 +155,10 @@ impl fmt::Display for Error {
             Error::StateUnreadable(why) => {
                 write!(f, "this SKU's stored state cannot be read, and is kept untouched until it is restored: {why}")
             }
+            Error::RateLimited { per_minute, retry_after_seconds } => write!(
+                f,
+                "at most {per_minute} reservations a minute from one address with the storefront key; try again in {retry_after_seconds} s"
+            ),
         }
     }
 }

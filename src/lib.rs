@@ -32,6 +32,7 @@ macro_rules! engine {
 }
 
 engine! {
+pub mod admission;
 pub mod allocation;
 pub mod ask;
 #[cfg(feature = "bench")]

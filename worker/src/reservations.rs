@@ -1,16 +1,10 @@
 //! `POST /v1/reservations`, `POST /v1/reservations/{id}/commit`, `DELETE /v1/reservations/{id}`.
 //!
-//! Who may hold what, and for how long:
-//! - the checkout token: holds of 1 to 3,600 s;
-//! - the public storefront key: holds of at most `STOREFRONT_MAX_TTL_SECONDS` (default 900; a
-//!   longer ask is granted that long, and the answer's `expires_at` says so), at most
-//!   `STOREFRONT_RESERVATIONS_PER_MINUTE` reservations a minute per client address (default 30;
-//!   beyond it `429 rate_limited` with `Retry-After`), and every hold carries the client's tag, so
-//!   the SKU's `max_per_cart` also caps what all of one client's carts hold at once.
-//!
-//! The client address is `CF-Connecting-IP`, which Cloudflare sets on every request and a caller
-//! cannot choose. A request without it (only possible off Cloudflare, e.g. under `wrangler dev`
-//! when no header is sent) counts as one shared unknown client.
+//! Who may hold what, and for how long (the checkout token; the public storefront key with its
+//! capped holds, its per-address rate limit and its client tag) is the engine's
+//! (`lastunit::admission`). This file reads the headers (`CF-Connecting-IP`, which Cloudflare
+//! sets on every request and a caller cannot choose), the settings and the body, and sends what
+//! was admitted to its object.
 //!
 //! With an `Idempotency-Key` the request goes through the `CartObject` named by the cart and the
 //! key, which keeps the first answer and the request's fingerprint (see `ids.rs`, `cart.rs`).
@@ -19,44 +13,20 @@ use serde::Deserialize;
 use serde_json::json;
 use worker::{Env, Method, Request, Response, Result};
 
-use crate::auth::{require, Role};
-use lastunit::reservation::MAX_TTL_SECONDS;
+use lastunit::admission::{
+    self, Caller, CommitRequest, Setting, STOREFRONT_MAX_TTL_SECONDS, STOREFRONT_RESERVATIONS_PER_MINUTE,
+};
 use lastunit::ReservationRequest;
 
+use crate::auth::{require, Role};
 use crate::cart::Intent;
 use crate::http::{self, engine_error};
 use crate::ids::{self, Home};
 use crate::internal::{self, body, call, call_json, cart_stub, client_stub, setting, sku_stub};
 
-/// Longest `Idempotency-Key`.
-const MAX_KEY: usize = 255;
-/// Storefront reservations a client address may create per minute, unless set.
-const DEFAULT_PER_MINUTE: u32 = 30;
-/// Longest storefront hold in seconds, unless set.
-const DEFAULT_STOREFRONT_TTL: i64 = 900;
-/// The client of storefront requests that carry no `CF-Connecting-IP`.
-const UNKNOWN_ADDRESS: &str = "unknown";
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct CommitBody {
-    #[serde(default)]
-    order_id: Option<String>,
-}
-
-/// A whole-number setting in `1..=max`, else `default` (an unreadable value is logged, not fatal).
-fn bounded_setting(env: &Env, name: &str, default: i64, max: i64) -> i64 {
-    let text = setting(env, name);
-    if text.trim().is_empty() {
-        return default;
-    }
-    match text.trim().parse::<i64>() {
-        Ok(n) if (1..=max).contains(&n) => n,
-        _ => {
-            worker::console_error!("{name}={text:?} is not a whole number from 1 to {max}; using {default}");
-            default
-        }
-    }
+/// The operator's value of `s` (an unreadable one is logged, and its default stands).
+fn read_setting(env: &Env, s: Setting) -> i64 {
+    s.read_or_default(&setting(env, s.name), |why| worker::console_error!("{why}"))
 }
 
 pub async fn create(mut req: Request, env: Env) -> Result<Response> {
@@ -70,49 +40,32 @@ pub async fn create(mut req: Request, env: Env) -> Result<Response> {
         Ok(b) => b,
         Err(e) => return http::bad_json(e),
     };
-    let storefront = role == Role::Storefront;
-    let ttl_cap = if storefront {
-        bounded_setting(&env, "STOREFRONT_MAX_TTL_SECONDS", DEFAULT_STOREFRONT_TTL, MAX_TTL_SECONDS)
-    } else {
-        MAX_TTL_SECONDS
+    let caller = match role {
+        Role::Storefront => {
+            Caller::Storefront { address, max_ttl_seconds: read_setting(&env, STOREFRONT_MAX_TTL_SECONDS) }
+        }
+        Role::Checkout | Role::Admin => Caller::Checkout,
     };
-    let ttl = match b.granted_ttl(ttl_cap) {
-        Ok(t) => t,
+    let admitted = match admission::admit(&b, &caller, key.as_deref()) {
+        Ok(a) => a,
         Err(e) => return engine_error(&e),
     };
-    let lines = match b.checked_lines() {
-        Ok(l) => l,
-        Err(e) => return engine_error(&e),
-    };
-    let key = match key.as_deref().map(str::trim) {
-        Some(k) if !k.is_empty() && k.len() <= MAX_KEY => Some(k.to_string()),
-        Some(_) => {
-            return engine_error(&lastunit::Error::invalid(
-                "Idempotency-Key",
-                format!("must be 1 to {MAX_KEY} characters"),
-            ))
-        }
-        None => None,
-    };
-    let secret = if storefront || key.is_some() { Some(ids::secret(&env).await?) } else { None };
-    let client = match (&secret, storefront) {
-        (Some(s), true) => {
-            let address = address.as_deref().map(str::trim).filter(|a| !a.is_empty()).unwrap_or(UNKNOWN_ADDRESS);
-            Some(ids::client_tag(s, address))
-        }
+    let secret = if admitted.needs_secret() { Some(ids::secret(&env).await?) } else { None };
+    let client = match (&secret, &admitted.client_address) {
+        (Some(s), Some(address)) => Some(ids::client_tag(s, address)),
         _ => None,
     };
     if let Some(c) = &client {
-        let per_minute =
-            bounded_setting(&env, "STOREFRONT_RESERVATIONS_PER_MINUTE", DEFAULT_PER_MINUTE.into(), 1_000_000);
-        if let Some(limited) = rate_limited(&env, c, per_minute as u32).await? {
+        let per_minute = read_setting(&env, STOREFRONT_RESERVATIONS_PER_MINUTE) as u32;
+        if let Some(limited) = rate_limited(&env, c, per_minute).await? {
             return Ok(limited);
         }
     }
     let now = internal::now();
-    let expires_at = now.plus(ttl * 1000);
-    let single = (lines.len() == 1).then(|| lines[0].sku.clone());
-    let Some(key) = key else {
+    let expires_at = admitted.expires_at(now);
+    let single = admitted.single_sku().map(str::to_string);
+    let lines = admitted.lines;
+    let Some(key) = admitted.key else {
         // No key: a fresh random id; one SKU is held straight in its object.
         let random = ids::random_hex(16);
         let id = ids::reservation_id(&random, single.as_deref());
@@ -142,7 +95,8 @@ pub async fn create(mut req: Request, env: Env) -> Result<Response> {
     call(&cart_stub(&env, &random)?, Method::Post, "/reserve", Some(&intent)).await
 }
 
-/// `Some(429 rate_limited)` when `client` already created its `per_minute` reservations.
+/// `Some(429 rate_limited)` with `Retry-After` when `client` already created its `per_minute`
+/// reservations (its `ClientObject` counts them).
 async fn rate_limited(env: &Env, client: &str, per_minute: u32) -> Result<Option<Response>> {
     #[derive(Deserialize)]
     struct Refused {
@@ -154,16 +108,11 @@ async fn rate_limited(env: &Env, client: &str, per_minute: u32) -> Result<Option
     match status {
         200 => Ok(None),
         429 => {
-            let wait = answer.retry_after_seconds.max(1);
-            let resp = http::error(
-                429,
-                "rate_limited",
-                format!(
-                    "at most {per_minute} reservations a minute from one address with the storefront key; try again in {wait} s"
-                ),
-            )?;
-            let mut resp = http::mutable(resp);
-            resp.headers_mut().set("retry-after", &wait.to_string())?;
+            let refusal = admission::rate_limited(per_minute, answer.retry_after_seconds);
+            let mut resp = http::mutable(engine_error(&refusal)?);
+            if let Some(wait) = refusal.retry_after_seconds() {
+                resp.headers_mut().set("retry-after", &wait.to_string())?;
+            }
             Ok(Some(resp))
         }
         other => Err(worker::Error::RustError(format!("the rate limit answered {other}"))),
@@ -177,16 +126,15 @@ pub async fn commit(mut req: Request, env: Env, id: &str) -> Result<Response> {
     // The body is optional; when given it is `{"order_id": ...}`.
     let has_body = req.headers().get("content-length")?.is_some_and(|l| l.trim() != "0")
         || req.headers().get("transfer-encoding")?.is_some();
-    let b: CommitBody = if has_body {
+    let b: CommitRequest = if has_body {
         match body(&mut req).await {
             Ok(b) => b,
             Err(e) => return http::bad_json(e),
         }
     } else {
-        CommitBody::default()
+        CommitRequest::default()
     };
-    // Without an order id the reservation id stands for it.
-    let order_id = b.order_id.unwrap_or_else(|| id.to_string());
+    let order_id = b.order_id_for(id);
     match ids::home(id) {
         None => http::error(404, "unknown_reservation", "no such reservation"),
         Some(Home::Sku(sku)) => {

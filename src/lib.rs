@@ -35,6 +35,7 @@ engine! {
 pub mod admission;
 pub mod allocation;
 pub mod ask;
+pub mod cart;
 #[cfg(feature = "bench")]
 pub mod bench_support;
 pub mod buffer;

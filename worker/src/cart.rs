@@ -3,46 +3,32 @@
 //! id, which for a key is derived from the cart and the key (`ids.rs`), so one cart's key always
 //! reaches the same coordinator, whatever body comes with it.
 //!
-//! It writes its intent first (with the request's fingerprint), then holds each line in that
-//! SKU's object (every hold carries `expires_at`, so holds lapse on their own even if this
-//! coordinator never runs again). When a line is refused it releases every hold already taken,
-//! then answers the refusal. The first answer is stored: the same key and body again get it
-//! again; another body with the same key is `422 idempotency_key_reused` and touches nothing.
-//! A one-line reservation's hold lives in its SKU's object (id `<hex>.<sku>`), so its commit
-//! and release go there, not here.
+//! What it does with a retry, which answer is final, what it releases on a refusal and when it
+//! forgets are the engine's (`lastunit::cart`); this object stores the intent and the first
+//! answer, asks each SKU's object, and sets the alarm. A one-line reservation's hold lives in its
+//! SKU's object (id `<hex>.<sku>`), so its commit and release go there, not here.
 //! SQLite: `cart(id=1, json)` (the intent), `answer(id=1, status, body)`; both are forgotten by
-//! an alarm a day after the holds lapse.
+//! an alarm at the intent's `forget_at`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use worker::{durable_object, wasm_bindgen, DurableObject, Env, Method, Request, Response, Result, SqlStorage, State};
 
-use lastunit::{ReservationLine, Timestamp};
+pub use lastunit::cart::Intent;
+use lastunit::cart::{self, Arrival, Plan, Step};
+use lastunit::{HoldRequest, Timestamp};
 
 use crate::http::{self, engine_error, json, json_text};
 use crate::internal::{self, body, call_json, sku_stub};
+
+/// The status a SKU's object answers a hold it took with.
+const HELD: u16 = 201;
 
 #[durable_object]
 pub struct CartObject {
     state: State,
     env: Env,
     sql: SqlStorage,
-}
-
-/// What the coordinator is asked to hold.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Intent {
-    pub id: String,
-    pub cart_id: String,
-    /// The storefront client, counted by each SKU's client cap.
-    #[serde(default)]
-    pub client: Option<String>,
-    pub channel: String,
-    pub lines: Vec<ReservationLine>,
-    pub expires_at: Timestamp,
-    /// The request's fingerprint when it came with an `Idempotency-Key`.
-    #[serde(default)]
-    pub fingerprint: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -67,6 +53,14 @@ struct ReleaseBody {
     id: String,
 }
 
+/// A hold as a SKU's object takes it: every line of one cart at the coordinator's `now`.
+#[derive(Serialize)]
+struct HoldAt<'a> {
+    #[serde(flatten)]
+    hold: &'a HoldRequest,
+    now: Timestamp,
+}
+
 impl DurableObject for CartObject {
     fn new(state: State, env: Env) -> Self {
         let sql = state.storage().sql();
@@ -88,8 +82,8 @@ impl DurableObject for CartObject {
         }
     }
 
-    /// A day after the holds lapse nobody can ask about this reservation any more (the SKU
-    /// objects forget settled holds then too): the coordinator forgets it.
+    /// The intent's `forget_at` came: nobody can ask about this reservation any more (the SKU
+    /// objects forget settled holds then too).
     async fn alarm(&self) -> Result<Response> {
         self.sql.exec("DELETE FROM cart", None)?;
         self.sql.exec("DELETE FROM answer", None)?;
@@ -103,12 +97,10 @@ impl CartObject {
         Ok(rows.into_iter().next().and_then(|r| serde_json::from_str(&r.json).ok()))
     }
 
-    fn answer(&self) -> Result<Option<Response>> {
+    /// The first answer, as it was stored.
+    fn answer(&self) -> Result<Option<(u16, String)>> {
         let rows: Vec<AnswerRow> = self.sql.exec("SELECT status, body FROM answer WHERE id = 1", None)?.to_array()?;
-        match rows.into_iter().next() {
-            Some(r) => Ok(Some(json_text(r.status as u16, r.body)?)),
-            None => Ok(None),
-        }
+        Ok(rows.into_iter().next().map(|r| (r.status as u16, r.body)))
     }
 
     fn store_answer(&self, status: u16, body: &str) -> Result<()> {
@@ -124,81 +116,53 @@ impl CartObject {
             Ok(i) => i,
             Err(e) => return http::bad_json(e),
         };
-        // The same key on this cart again: the first answer for the same body, a refusal for another.
-        if let Some(first) = self.intent()? {
-            if first.fingerprint != intent.fingerprint {
-                return engine_error(&lastunit::Error::IdempotencyKeyReused);
+        let answer = self.answer()?;
+        match cart::arrival(self.intent()?.as_ref(), answer.is_some(), &intent) {
+            Arrival::Refuse(e) => return engine_error(&e),
+            Arrival::Repeat => {
+                let (status, text) = answer.expect("a repeat has an answer");
+                return json_text(status, text);
             }
-            if let Some(answer) = self.answer()? {
-                return Ok(answer);
-            }
+            Arrival::Hold => {}
         }
         let now = internal::now();
         // Intent first: whatever happens next, this record says which holds may exist.
         let text = serde_json::to_string(&intent).map_err(|e| worker::Error::RustError(e.to_string()))?;
         self.sql.exec("INSERT OR REPLACE INTO cart(id, json) VALUES (1, ?)", vec![text.into()])?;
 
-        let (status, answer) = match intent.lines.as_slice() {
-            [line] => self.hold_one(&intent, line, now).await?,
-            _ => self.hold_all(&intent, now).await?,
+        let (status, answer) = match intent.plan() {
+            Plan::One { sku, hold } => self.hold(&sku, &hold, now).await?,
+            Plan::All(mut all) => loop {
+                let Some((sku, hold)) = all.next() else { break (HELD, json!(intent.reserved())) };
+                let (status, answer) = self.hold(sku, hold, now).await?;
+                match all.answered(status == HELD) {
+                    Step::Next => {}
+                    Step::Held => break (HELD, json!(intent.reserved())),
+                    Step::Refused { release } => {
+                        for sku in release {
+                            let stub = sku_stub(&self.env, &sku)?;
+                            let _: (u16, Value) =
+                                call_json(&stub, Method::Post, "/release", Some(&json!({"id": intent.id, "now": now})))
+                                    .await?;
+                        }
+                        break (status, answer);
+                    }
+                }
+            },
         };
         let text = answer.to_string();
         self.store_answer(status, &text)?;
-        let forget_at = intent.expires_at.millis() + lastunit::sku::SETTLED_KEPT_MS;
+        let forget_at = intent.forget_at().millis() as f64;
         self.state
             .storage()
-            .set_alarm(worker::ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
-                forget_at as f64,
-            ))))
+            .set_alarm(worker::ScheduledTime::new(js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(forget_at))))
             .await?;
         json_text(status, text)
     }
 
-    /// One line: its SKU's object holds it and answers as for any one-SKU reservation.
-    async fn hold_one(&self, intent: &Intent, line: &ReservationLine, now: Timestamp) -> Result<(u16, Value)> {
-        let stub = sku_stub(&self.env, &line.sku)?;
-        let body = json!({
-            "id": intent.id, "cart_id": intent.cart_id, "client": intent.client, "channel": intent.channel,
-            "quantity": line.quantity, "expires_at": intent.expires_at, "now": now,
-        });
-        call_json(&stub, Method::Post, "/reserve", Some(&body)).await
-    }
-
-    /// Several lines: all or none.
-    async fn hold_all(&self, intent: &Intent, now: Timestamp) -> Result<(u16, Value)> {
-        let mut taken: Vec<&ReservationLine> = Vec::new();
-        let mut refusal: Option<(u16, Value)> = None;
-        for line in &intent.lines {
-            let stub = sku_stub(&self.env, &line.sku)?;
-            let body = json!({
-                "id": intent.id, "cart_id": intent.cart_id, "client": intent.client, "channel": intent.channel,
-                "quantity": line.quantity, "expires_at": intent.expires_at, "now": now,
-            });
-            let (status, answer): (u16, Value) = call_json(&stub, Method::Post, "/reserve", Some(&body)).await?;
-            if status == 201 {
-                taken.push(line);
-            } else {
-                refusal = Some((status, answer));
-                break;
-            }
-        }
-        Ok(match refusal {
-            Some(r) => {
-                for line in taken {
-                    let stub = sku_stub(&self.env, &line.sku)?;
-                    let _: (u16, Value) =
-                        call_json(&stub, Method::Post, "/release", Some(&json!({"id": intent.id, "now": now}))).await?;
-                }
-                r
-            }
-            None => (
-                201,
-                json!({
-                    "reservation_id": intent.id, "cart_id": intent.cart_id, "channel": intent.channel,
-                    "lines": intent.lines, "expires_at": intent.expires_at,
-                }),
-            ),
-        })
+    /// Asks `sku`'s object for `hold`; its answer as it came.
+    async fn hold(&self, sku: &str, hold: &HoldRequest, now: Timestamp) -> Result<(u16, Value)> {
+        call_json(&sku_stub(&self.env, sku)?, Method::Post, "/reserve", Some(&HoldAt { hold, now })).await
     }
 
     /// Every line committed at one `now`; the first refusal is the answer.
@@ -218,20 +182,19 @@ impl CartObject {
         self.each_line(&b.id, "/release", json!({}), "released").await
     }
 
-    /// `id` must be this coordinator's reservation (a one-line one lives in its SKU's object).
+    /// Sends `path` to every line's SKU at one `now`; the first refusal is the answer.
     async fn each_line(&self, id: &str, path: &str, extra: Value, done: &str) -> Result<Response> {
-        let Some(intent) = self.intent()?.filter(|i| i.id == id) else {
-            return http::error(404, "unknown_reservation", "no such reservation");
+        let intent = self.intent()?;
+        let held = self.answer()?.is_some_and(|(status, _)| status == HELD);
+        let lines = match cart::settling(intent.as_ref(), id, held) {
+            Ok(lines) => lines,
+            Err(e) => return engine_error(&e),
         };
-        let held = self.answer()?.is_some_and(|a| a.status_code() == 201);
-        if !held {
-            return http::error(404, "unknown_reservation", "this reservation holds nothing");
-        }
         let now = internal::now();
-        for line in &intent.lines {
+        for line in lines {
             let stub = sku_stub(&self.env, &line.sku)?;
             let mut body = extra.clone();
-            body["id"] = json!(intent.id);
+            body["id"] = json!(id);
             body["now"] = json!(now);
             let (status, answer): (u16, Value) = call_json(&stub, Method::Post, path, Some(&body)).await?;
             if status != 200 {

@@ -57,43 +57,50 @@ pub async fn events(mut req: Request, env: &Env) -> Result<Response> {
     }
 }
 
-/// Applies checked events, all or nothing: every SKU's share is first tried (`dry_run`) and
-/// only then applied. Answers `{"applied","duplicates","ignored"}` (plus `extra_ignored`).
+/// Applies checked events, all or nothing: with several SKUs every share is first checked by
+/// its object (`/events/check`, which changes nothing) and only then applied; one SKU's object
+/// applies its batch all or nothing by itself. Answers `{"applied","duplicates","ignored"}`
+/// (plus `extra_ignored`).
 pub async fn apply_events(env: &Env, events: Vec<StockEvent>, now: Timestamp, extra_ignored: u32) -> Result<Response> {
     let mut by_sku: BTreeMap<String, Vec<StockEvent>> = BTreeMap::new();
     for e in events {
         by_sku.entry(e.sku.clone()).or_default().push(e);
     }
-    // One SKU: its object applies the batch all or nothing by itself. Several: each share is
-    // tried first, so one refused share leaves every SKU unchanged.
-    let passes: &[bool] = if by_sku.len() > 1 { &[true, false] } else { &[false] };
-    for &dry_run in passes {
-        let calls = by_sku.iter().map(|(sku, evs)| async move {
-            let stub = sku_stub(env, sku)?;
-            call_json::<_, Value>(
-                &stub,
-                Method::Post,
-                "/events",
-                Some(&json!({"events": evs, "now": now, "dry_run": dry_run})),
-            )
-            .await
-        });
-        let answers = join_all(calls).await;
-        let mut totals = (0u64, 0u64, u64::from(extra_ignored));
-        for a in answers {
+    if by_sku.len() > 1 {
+        let checks = each_share(env, &by_sku, "/events/check", now).await;
+        for a in checks {
             let (status, v) = a?;
             if status != 200 {
                 return json(status, &v);
             }
-            totals.0 += v["applied"].as_u64().unwrap_or(0);
-            totals.1 += v["duplicates"].as_u64().unwrap_or(0);
-            totals.2 += v["ignored"].as_u64().unwrap_or(0);
-        }
-        if !dry_run {
-            return json(200, &json!({"applied": totals.0, "duplicates": totals.1, "ignored": totals.2}));
         }
     }
-    unreachable!("the loop returns on its second pass")
+    let answers = each_share(env, &by_sku, "/events", now).await;
+    let mut totals = (0u64, 0u64, u64::from(extra_ignored));
+    for a in answers {
+        let (status, v) = a?;
+        if status != 200 {
+            return json(status, &v);
+        }
+        totals.0 += v["applied"].as_u64().unwrap_or(0);
+        totals.1 += v["duplicates"].as_u64().unwrap_or(0);
+        totals.2 += v["ignored"].as_u64().unwrap_or(0);
+    }
+    json(200, &json!({"applied": totals.0, "duplicates": totals.1, "ignored": totals.2}))
+}
+
+/// Sends each SKU its share of the events at `path`, all at once; the answers in SKU order.
+async fn each_share(
+    env: &Env,
+    by_sku: &BTreeMap<String, Vec<StockEvent>>,
+    path: &str,
+    now: Timestamp,
+) -> Vec<Result<(u16, Value)>> {
+    let calls = by_sku.iter().map(|(sku, evs)| async move {
+        let stub = sku_stub(env, sku)?;
+        call_json::<_, Value>(&stub, Method::Post, path, Some(&json!({"events": evs, "now": now}))).await
+    });
+    join_all(calls).await
 }
 
 #[derive(Deserialize)]

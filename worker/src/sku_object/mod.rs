@@ -77,6 +77,7 @@ impl DurableObject for SkuObject {
             (Method::Post, "/configure") => self.configure(&mut req).await,
             (Method::Post, "/topology") => self.topology(&mut req).await,
             (Method::Post, "/events") => self.events(&mut req).await,
+            (Method::Post, "/events/check") => self.check_events(&mut req).await,
             (Method::Post, "/reserve") => self.reserve(&mut req).await,
             (Method::Post, "/commit") => self.commit(&mut req).await,
             (Method::Post, "/release") => self.release(&mut req).await,
@@ -121,6 +122,15 @@ enum Loaded {
     Unreadable(lastunit::Error),
 }
 
+/// What a change stored: the alarm is asked to look again only after a change.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stored {
+    /// The engine recorded nothing (a refusal, a read, a duplicate).
+    Nothing,
+    /// The changes were written in one transaction.
+    Changes,
+}
+
 /// Why a change or a read did not happen.
 enum Blocked {
     Absent,
@@ -151,14 +161,18 @@ impl SkuObject {
     /// and takes memory back to what is stored.
     async fn change<R>(&self, now: Timestamp, f: impl FnOnce(&mut Sku) -> R) -> std::result::Result<R, Blocked> {
         let (value, stored) = self.change_now(now, f)?;
-        if stored {
+        if stored == Stored::Changes {
             self.soon(now).await.map_err(Blocked::Storage)?;
         }
         Ok(value)
     }
 
-    /// [`Self::change`] without the alarm: the value, and whether anything was stored.
-    fn change_now<R>(&self, now: Timestamp, f: impl FnOnce(&mut Sku) -> R) -> std::result::Result<(R, bool), Blocked> {
+    /// [`Self::change`] without the alarm: the value, and what was stored.
+    fn change_now<R>(
+        &self,
+        now: Timestamp,
+        f: impl FnOnce(&mut Sku) -> R,
+    ) -> std::result::Result<(R, Stored), Blocked> {
         let mut slot = self.sku.borrow_mut();
         if matches!(*slot, Loaded::Unreadable(_)) {
             // A failed read may have been passing: look again (nothing is written either way).
@@ -173,7 +187,7 @@ impl SkuObject {
         let value = f(sku);
         let changes = sku.take_changes();
         if changes.is_empty() {
-            return Ok((value, false));
+            return Ok((value, Stored::Nothing));
         }
         if let Err(e) = self.store(sku.id(), &changes) {
             *slot = storage::load(&self.sql);
@@ -184,7 +198,7 @@ impl SkuObject {
                 self.broadcast(sku);
             }
         }
-        Ok((value, true))
+        Ok((value, Stored::Changes))
     }
 
     /// Reads the SKU (after expiring its holds at `now`, stored like any change).

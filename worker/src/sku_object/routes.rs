@@ -47,9 +47,6 @@ struct TopologyReq {
 #[derive(Deserialize)]
 struct EventsReq {
     events: Vec<StockEvent>,
-    /// Only check that every event would be accepted; change nothing.
-    #[serde(default)]
-    dry_run: bool,
 }
 
 #[derive(Deserialize)]
@@ -183,6 +180,24 @@ impl SkuObject {
         }
     }
 
+    /// `/events/check`: whether every event would be accepted; changes nothing (the first pass
+    /// of a batch across SKUs).
+    pub(super) async fn check_events(&self, req: &mut Request) -> Result<Response> {
+        let r: EventsReq = match body(req).await {
+            Ok(r) => r,
+            Err(e) => return http::bad_json(e),
+        };
+        let checked = match &*self.sku.borrow() {
+            Loaded::Ready(sku) => r.events.iter().try_for_each(|e| sku.check_event(e)),
+            Loaded::Absent => return unknown_sku(),
+            Loaded::Unreadable(e) => return engine_error(e),
+        };
+        match checked {
+            Ok(()) => json(200, &json!({"status": "ok"})),
+            Err(err) => engine_error(&err),
+        }
+    }
+
     pub(super) async fn events(&self, req: &mut Request) -> Result<Response> {
         let r: WithNow<EventsReq> = match body(req).await {
             Ok(r) => r,
@@ -190,17 +205,6 @@ impl SkuObject {
         };
         let now = r.now();
         let events = r.inner.events;
-        if r.inner.dry_run {
-            let checked = match &*self.sku.borrow() {
-                Loaded::Ready(sku) => events.iter().try_for_each(|e| sku.check_event(e)),
-                Loaded::Absent => return unknown_sku(),
-                Loaded::Unreadable(e) => return engine_error(e),
-            };
-            return match checked {
-                Ok(()) => json(200, &json!({"status": "ok"})),
-                Err(err) => engine_error(&err),
-            };
-        }
         // All or nothing: the engine checks every event before applying any, and the ledger
         // rows and applied keys of the whole batch are stored in one transaction.
         match self.change(now, |sku| sku.apply_all(&events, now)).await {

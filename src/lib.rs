@@ -40,6 +40,7 @@ pub mod cart;
 pub mod bench_support;
 pub mod buffer;
 pub mod catalog;
+pub mod catalog_match;
 pub mod changes;
 pub mod connect;
 pub mod csv_export;

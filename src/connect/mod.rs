@@ -10,6 +10,7 @@
 //! - [`shopify`]: the GraphQL requests lastunit sends to Shopify, and what the answers mean.
 //! - [`status`]: what an operator reads of a connection (ok / retrying / failing, last write, pending).
 //! - [`woocommerce`]: WooCommerce product and variation ids (`pos_refs.woocommerce`) and their REST paths.
+//! - [`store_catalog`]: reading a store's catalog page by page (SKU codes and ids) for the store import.
 //!
 //! Credentials never pass through here: the Worker reads them from its secrets and adds them to
 //! the requests the engine builds.
@@ -28,6 +29,7 @@ pub mod report;
 pub mod shopify;
 pub mod square_out;
 pub mod status;
+pub mod store_catalog;
 pub mod woocommerce;
 
 pub use connection::Connection;

@@ -262,7 +262,7 @@ fn bucket(v: &Value, now: Timestamp) -> Option<Bucket> {
 
 /// How long a throttled answer says to wait: `Retry-After` when sent, else what the bucket
 /// lacks for the requested cost at its restore rate (at least a second when it says nothing).
-fn throttled(status: u16, retry_after_ms: Option<i64>, v: &Value) -> Option<i64> {
+pub(super) fn throttled(status: u16, retry_after_ms: Option<i64>, v: &Value) -> Option<i64> {
     let code_throttled = v["errors"]
         .as_array()
         .is_some_and(|es| es.iter().any(|e| e["extensions"]["code"] == "THROTTLED" || e["message"] == "Throttled"));

@@ -27,6 +27,7 @@ mod connections;
 mod orders;
 mod oversells;
 mod square;
+mod store_import;
 pub use connections::ConnectionEntry;
 
 /// SKU objects told about a topology change at once.
@@ -169,6 +170,7 @@ impl DurableObject for CatalogObject {
             (Method::Put, ["connections", p]) => self.put_connection(p, &mut req).await,
             (Method::Get, ["connections"]) => self.list_connections(),
             (Method::Post, ["connections", p, "resync"]) => self.resync(p).await,
+            (Method::Post, ["store-import"]) => self.store_import(&mut req).await,
             (Method::Post, ["order-events"]) => self.order_events(&mut req).await,
             (Method::Delete, ["subscribers", n]) => self.delete_subscriber(n).await,
             (Method::Get, ["locations"]) => self.list_locations(),
@@ -334,23 +336,30 @@ impl CatalogObject {
             Ok(c) => c,
             Err(e) => return http::bad_json(e),
         };
+        let (status, text) = self.set_sku(sku, config).await?;
+        http::json_text(status, text)
+    }
+
+    /// Checks, claims the ids of, configures and keeps one SKU's policy (`PUT /skus/{sku}`, the
+    /// store import): the answer's status and body.
+    async fn set_sku(&self, sku: &str, config: SkuConfig) -> Result<(u16, String)> {
+        let refused = |e: lastunit::Error| Ok((e.http_status(), http::engine_error_body(&e).to_string()));
         if let Err(e) = config.validate(sku) {
-            return engine_error(&e);
+            return refused(e);
         }
         // The SKU object is configured over a subrequest, and other requests run while it is
         // awaited (input gates only hold them during storage calls): the ids are checked and
         // claimed in one step before it, so a concurrent PUT cannot take one of them meanwhile.
         if let Err(e) = self.data.borrow_mut().sku_refs.claim(sku, &config.pos_refs) {
-            return engine_error(&e);
+            return refused(e);
         }
         let configured = self.configure_sku(sku, &config).await;
         let made = matches!(configured, Ok((200, _)));
         self.data.borrow_mut().sku_refs.settle(sku, &config.pos_refs, made.then_some(&config.pos_refs));
-        let (status, text) = configured?;
         if made {
             self.data.borrow_mut().skus.insert(sku.to_string(), config);
         }
-        http::json_text(status, text)
+        configured
     }
 
     /// Configures the SKU object, then stores the config here when it took it.

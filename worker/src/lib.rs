@@ -38,6 +38,7 @@ mod reservations;
 mod router;
 mod sku_object;
 mod square_out;
+mod store_import;
 mod stores;
 mod transaction;
 mod webhooks;

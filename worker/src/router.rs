@@ -7,7 +7,7 @@ use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
 use crate::auth::{preflight, require, with_cors, Role};
 use crate::http::{self, json};
 use crate::internal::{self, call_json, query, sku_stub};
-use crate::{admin, connections, reservations, webhooks};
+use crate::{admin, connections, reservations, store_import, webhooks};
 
 /// Most SKUs one `GET /v1/availability?skus=` may name.
 const MAX_BATCH: usize = 100;
@@ -79,6 +79,7 @@ async fn admin_route(req: Request, env: &Env, rest: &[&str]) -> Result<Response>
         (Method::Get, ["connections"]) => connections::list(env).await,
         (Method::Post, ["connections", p, "resync"]) => connections::resync(env, p).await,
         (Method::Get, ["connections", p, "levels"]) => connections::levels(&req, env, p).await,
+        (Method::Post, ["import", p]) => store_import::import(req, env, p).await,
         (Method::Get, ["skus", s]) => admin::sku_view(env, s).await,
         (Method::Post, ["incidents", id, "close"]) => admin::close_incident(env, id).await,
         (

@@ -5,12 +5,15 @@
 //! - Shopify: `{SHOPIFY_ADMIN_API_BASE}{path}` with `X-Shopify-Access-Token: SHOPIFY_ADMIN_TOKEN`.
 //! - WooCommerce: `{WOOCOMMERCE_API_BASE}{path}` with HTTP Basic
 //!   `WOOCOMMERCE_CONSUMER_KEY:WOOCOMMERCE_CONSUMER_SECRET`.
+//! - Square (reading its catalog only: its writes are `square_out.rs`): `{SQUARE_API_BASE}{path}`
+//!   with `Authorization: Bearer SQUARE_ACCESS_TOKEN` and `Square-Version`.
 //!
 //! Every request gives up after [`STORE_TIMEOUT_MS`]; a credential never reaches a log line or
 //! an answer (the engine's error sentences name the setting, never its value).
 
 use worker::{Env, Fetch, Headers, Method, Request, RequestInit};
 
+use lastunit::connect::square_out::SQUARE_VERSION;
 use lastunit::connect::{retry_after_ms, Answer, Provider, StoreRequest};
 
 use crate::internal::setting;
@@ -22,7 +25,7 @@ pub const STORE_TIMEOUT_MS: u32 = 10_000;
 /// Where a provider's API lives and how it is authenticated, from the secrets.
 pub struct StoreClient {
     base: String,
-    auth: (&'static str, String),
+    auth: Vec<(&'static str, String)>,
 }
 
 impl StoreClient {
@@ -39,34 +42,59 @@ impl StoreClient {
         match provider {
             Provider::Shopify => Ok(StoreClient {
                 base: need("SHOPIFY_ADMIN_API_BASE")?,
-                auth: ("x-shopify-access-token", need("SHOPIFY_ADMIN_TOKEN")?),
+                auth: vec![("x-shopify-access-token", need("SHOPIFY_ADMIN_TOKEN")?)],
             }),
             Provider::Woocommerce => {
                 let key = need("WOOCOMMERCE_CONSUMER_KEY")?;
                 let secret = need("WOOCOMMERCE_CONSUMER_SECRET")?;
                 let auth = lastunit::connect::woocommerce::basic_auth(&key, &secret);
-                Ok(StoreClient { base: need("WOOCOMMERCE_API_BASE")?, auth: ("authorization", auth) })
+                Ok(StoreClient { base: need("WOOCOMMERCE_API_BASE")?, auth: vec![("authorization", auth)] })
             }
             Provider::Square => Err("lastunit writes no availability into Square".into()),
         }
     }
 
-    /// Sends one request and brings back its answer (or why none came).
-    pub async fn send(&self, request: &StoreRequest) -> Answer {
-        match with_timeout(self.send_once(request), STORE_TIMEOUT_MS).await {
-            Some(Ok(answer)) => answer,
-            Some(Err(why)) => Answer::NoAnswer(why),
-            None => Answer::NoAnswer(format!("no answer within {} s", STORE_TIMEOUT_MS / 1000)),
+    /// The client that reads `provider`'s catalog (Square's too), or a sentence naming the
+    /// missing setting.
+    pub fn catalog_reader(env: &Env, provider: Provider) -> Result<StoreClient, String> {
+        if provider != Provider::Square {
+            return StoreClient::from_env(env, provider);
+        }
+        let (base, token) = (setting(env, "SQUARE_API_BASE"), setting(env, "SQUARE_ACCESS_TOKEN"));
+        match (base.is_empty(), token.is_empty()) {
+            (true, _) => Err("SQUARE_API_BASE is not set".into()),
+            (_, true) => Err("SQUARE_ACCESS_TOKEN is not set".into()),
+            _ => Ok(StoreClient {
+                base,
+                auth: vec![("authorization", format!("Bearer {token}")), ("square-version", SQUARE_VERSION.into())],
+            }),
         }
     }
 
-    async fn send_once(&self, request: &StoreRequest) -> Result<Answer, String> {
+    /// Sends one request and brings back its answer (or why none came).
+    pub async fn send(&self, request: &StoreRequest) -> Answer {
+        self.send_keeping(request, None).await.0
+    }
+
+    /// Sends one request and brings back its answer, with the value of the response header
+    /// `keep` (WooCommerce's `X-WP-TotalPages`) when asked for and sent.
+    pub async fn send_keeping(&self, request: &StoreRequest, keep: Option<&str>) -> (Answer, Option<String>) {
+        match with_timeout(self.send_once(request, keep), STORE_TIMEOUT_MS).await {
+            Some(Ok(answer)) => answer,
+            Some(Err(why)) => (Answer::NoAnswer(why), None),
+            None => (Answer::NoAnswer(format!("no answer within {} s", STORE_TIMEOUT_MS / 1000)), None),
+        }
+    }
+
+    async fn send_once(&self, request: &StoreRequest, keep: Option<&str>) -> Result<(Answer, Option<String>), String> {
         let headers = Headers::new();
         let set = |k: &str, v: &str| headers.set(k, v).map_err(|_| format!("the {k} header could not be set"));
         set("content-type", "application/json")?;
         set("accept", "application/json")?;
         set("user-agent", "lastunit-edge")?;
-        set(self.auth.0, &self.auth.1)?;
+        for (k, v) in &self.auth {
+            set(k, v)?;
+        }
         let method = match request.method {
             "PUT" => Method::Put,
             "GET" => Method::Get,
@@ -82,7 +110,8 @@ impl StoreClient {
         let mut resp = Fetch::Request(req).send().await.map_err(|e| format!("the request failed: {e}"))?;
         let status = resp.status_code();
         let retry_after = resp.headers().get("retry-after").ok().flatten();
+        let kept = keep.and_then(|k| resp.headers().get(k).ok().flatten());
         let body = resp.text().await.unwrap_or_default();
-        Ok(Answer::Response { status, retry_after_ms: retry_after_ms(retry_after.as_deref()), body })
+        Ok((Answer::Response { status, retry_after_ms: retry_after_ms(retry_after.as_deref()), body }, kept))
     }
 }

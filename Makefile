@@ -36,8 +36,10 @@ build: bootstrap worker widget
 dev: build
 	@PORT=$(PORT) STATE_DIR=$(STATE_DIR) SEED_DEMO=$(SEED_DEMO) scripts/dev.sh
 
+# The worker crate's pure helpers run natively here; its routes and objects are test-e2e's.
 test-engine:
 	cargo test --workspace --exclude lastunit-worker
+	cargo test -p lastunit-worker --lib
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$(CARGO_BIN)/wasm-bindgen-test-runner \
 		cargo test --target wasm32-unknown-unknown --features wasm --test wasm
 	CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=$(CARGO_BIN)/wasm-bindgen-test-runner \

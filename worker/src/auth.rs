@@ -93,3 +93,17 @@ pub fn preflight(env: &Env, origin: Option<&str>, path: &str) -> Result<Response
     headers.set("vary", "Origin")?;
     Ok(Response::empty()?.with_status(204).with_headers(headers))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::equal;
+
+    #[test]
+    fn a_credential_matches_only_its_exact_secret_and_an_unset_secret_matches_nothing() {
+        assert!(equal("tok-1", "tok-1"));
+        assert!(!equal("tok-1", "tok-2"));
+        assert!(!equal("tok", "tok-1"), "a prefix is not the secret");
+        assert!(!equal("", ""), "an unset secret never matches, not even an empty token");
+        assert!(!equal("anything", ""));
+    }
+}

@@ -77,3 +77,23 @@ pub fn mutable(resp: Response) -> Response {
     }
     resp.with_headers(headers)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_engine_refusal_carries_its_code_sentence_and_the_fields_a_client_acts_on() {
+        let short = lastunit::Error::InsufficientStock { sku: "A".into(), available: 2 };
+        let body = engine_error_body(&short);
+        assert_eq!(body["error"], "insufficient_stock");
+        assert_eq!((body["sku"].clone(), body["available"].clone()), (json!("A"), json!(2)));
+        assert_eq!(body["message"], short.to_string());
+        let over = engine_error_body(&lastunit::Error::OverClientLimit { sku: "A".into(), max_per_cart: 3 });
+        assert_eq!((over["error"].clone(), over["max_per_cart"].clone()), (json!("over_cart_limit"), json!(3)));
+        let field = engine_error_body(&lastunit::Error::invalid("quantity", "must be positive"));
+        assert_eq!(field["field"], "quantity");
+        let plain = engine_error_body(&lastunit::Error::IdempotencyKeyReused);
+        assert_eq!(plain.as_object().map(|o| o.len()), Some(2), "only error and message: {plain}");
+    }
+}

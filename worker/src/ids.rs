@@ -109,3 +109,54 @@ pub fn home(id: &str) -> Option<Home> {
         None => Some(Home::Cart),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEX: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn an_id_says_where_its_reservation_lives() {
+        assert_eq!(home(&reservation_id(HEX, Some("TEE-M"))), Some(Home::Sku("TEE-M".into())));
+        assert_eq!(home(&reservation_id(HEX, None)), Some(Home::Cart));
+        assert_eq!(home(&random_hex(16)), Some(Home::Cart), "16 random bytes are 32 hex digits");
+    }
+
+    #[test]
+    fn an_id_this_edge_never_issued_has_no_home() {
+        for id in [
+            "",
+            "r1",
+            &HEX[1..],
+            &format!("{HEX}0"),
+            &format!("{}g", &HEX[1..]),
+            &format!("{HEX}."),
+            &format!("{HEX}.a b"),
+        ] {
+            assert_eq!(home(id), None, "{id:?}");
+        }
+    }
+
+    #[test]
+    fn the_same_key_on_the_same_cart_is_the_same_id_and_on_another_cart_or_secret_another() {
+        let id = idempotent_hex("s1", "cart-1", "k");
+        assert_eq!(id.len(), 32);
+        assert_eq!(id, idempotent_hex("s1", "cart-1", "k"));
+        assert_ne!(id, idempotent_hex("s1", "cart-2", "k"));
+        assert_ne!(id, idempotent_hex("s2", "cart-1", "k"));
+        // Each part ends with a NUL: moving text from the cart to the key is another request.
+        assert_ne!(idempotent_hex("s1", "ab", "c"), idempotent_hex("s1", "a", "bc"));
+    }
+
+    #[test]
+    fn a_client_tag_is_stable_keyed_and_does_not_show_the_address() {
+        let tag = client_tag("s1", "203.0.113.7");
+        assert_eq!(tag, client_tag("s1", "203.0.113.7"));
+        assert_ne!(tag, client_tag("s2", "203.0.113.7"));
+        assert_ne!(tag, client_tag("s1", "203.0.113.8"));
+        assert!(tag.starts_with("c-") && tag.len() == 34 && !tag.contains("203"), "{tag}");
+        // Another domain: a client tag is never the id part of some cart and key.
+        assert_ne!(&tag[2..], idempotent_hex("s1", "203.0.113.7", ""));
+    }
+}

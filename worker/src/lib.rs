@@ -22,6 +22,15 @@
 //!
 //! Architecture invariant: no stock rule lives here; every decision is an engine call with
 //! `now` taken from `Date.now()`.
+//!
+//! Like the engine and the widget, this crate forbids `unsafe` (nothing here needs it: the
+//! bindings to the runtime are the `worker` and `wasm-bindgen` crates') and denies undocumented
+//! public items: the modules are private, so that covers what the crate hands the runtime (the
+//! Durable Object classes and the `fetch` entry) and keeps every other item's doc a choice the
+//! reviewer sees. Its pure helpers have native unit tests (`make test-engine` runs them).
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
 
 mod admin;
 mod auth;

@@ -1,6 +1,7 @@
 use serde_json::{json, Value};
 
 use super::*;
+use crate::connect::{woocommerce, Answer};
 use crate::connect::echo::ORDER_GRACE_MS;
 
 const T0: Timestamp = Timestamp(1_795_687_200_000);

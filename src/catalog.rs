@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::connect::woocommerce::WooRef;
 use crate::names::{check_channel, check_location, check_sku, STORE_CHANNEL};
+use crate::store_hours::StoreHours;
 use crate::Error;
 
 /// Ids of one thing in each PoS or connected store (`shopify`, `square`, `clover`,
@@ -212,7 +213,23 @@ pub enum BufferPolicy {
         min: u32,
         /// Never more than this.
         max: u32,
+        /// The store's opening hours (`HH:MM-HH:MM`, UTC): the buffer then keeps nothing back
+        /// while the store is closed and, with a delivery on its way, what the store is likely
+        /// to sell before it arrives ([`crate::buffer`]). Absent: sized from velocity alone.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        store_hours: Option<String>,
     },
+}
+
+impl BufferPolicy {
+    /// The store's opening hours of an `auto` policy, when it names them (and they read:
+    /// [`SkuConfig::validate`] refuses a policy whose hours do not).
+    pub fn store_hours(&self) -> Option<StoreHours> {
+        match self {
+            BufferPolicy::Auto { store_hours: Some(h), .. } => StoreHours::parse(h).ok(),
+            _ => None,
+        }
+    }
 }
 
 fn default_threshold() -> u32 {
@@ -285,8 +302,11 @@ impl SkuConfig {
             BufferPolicy::Fixed { units } if units > MAX_UNITS => {
                 return Err(Error::invalid("buffer.units", format!("must be at most {MAX_UNITS}")))
             }
-            BufferPolicy::Auto { min, max } if min > max || max > MAX_UNITS => {
+            BufferPolicy::Auto { min, max, .. } if min > max || max > MAX_UNITS => {
                 return Err(Error::invalid("buffer", format!("needs min <= max <= {MAX_UNITS}")))
+            }
+            BufferPolicy::Auto { store_hours: Some(ref h), .. } => {
+                StoreHours::parse(h)?;
             }
             _ => {}
         }
@@ -337,7 +357,16 @@ mod tests {
             .validate()
             .unwrap();
         let auto: BufferPolicy = serde_json::from_str(r#"{"mode":"auto","min":1,"max":4}"#).unwrap();
-        assert_eq!(auto, BufferPolicy::Auto { min: 1, max: 4 });
+        assert_eq!(auto, BufferPolicy::Auto { min: 1, max: 4, store_hours: None });
+        assert_eq!(serde_json::to_string(&auto).unwrap(), r#"{"mode":"auto","min":1,"max":4}"#, "the contract's form");
+        let hours = r#"{"mode":"auto","min":0,"max":6,"store_hours":"09:00-19:00"}"#;
+        let with_hours: BufferPolicy = serde_json::from_str(hours).unwrap();
+        assert_eq!(with_hours.store_hours(), Some(StoreHours::parse("09:00-19:00").unwrap()));
+        assert_eq!(serde_json::to_string(&with_hours).unwrap(), hours);
+        let bad_hours: SkuConfig = serde_json::from_str(r#"{"buffer":{"mode":"auto","max":6,"store_hours":"9 to 7"}}"#).unwrap();
+        let refused = bad_hours.validate("A").unwrap_err();
+        assert_eq!(refused.code(), "invalid_input");
+        assert!(refused.to_string().contains("HH:MM-HH:MM"), "{refused}");
     }
 
     #[test]

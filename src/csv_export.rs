@@ -136,7 +136,11 @@ mod tests {
         let config = SkuConfig {
             title: "Linen shirt, \"M\"".into(),
             max_per_cart: 4,
-            buffer: BufferPolicy::Auto { min: 1, max: 4 },
+            buffer: BufferPolicy::Auto {
+                min: 1,
+                max: 4,
+                store_hours: Some("14:00-24:00".into()),
+            },
             pos_refs: [("shopify".to_string(), "808950810".to_string())].into(),
             ..SkuConfig::default()
         };

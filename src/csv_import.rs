@@ -13,7 +13,8 @@
 //! - An empty cell (or a missing optional column) keeps the SKU's current value, or the
 //!   default for a new SKU. A file therefore never removes a PoS id (use `PUT /admin/skus`).
 //! - `buffer`: `none`, `fixed:N` (always keep N back) or `auto:MIN-MAX` (sized from sales,
-//!   clamped to MIN..=MAX), the three modes of [`BufferPolicy`].
+//!   clamped to MIN..=MAX), the three modes of [`BufferPolicy`]; `auto:MIN-MAX@HH:MM-HH:MM`
+//!   adds the store's opening hours (UTC) to `auto`.
 //! - The policy cells (title, limits, buffer, ids) belong to the SKU, not the row: they may be
 //!   given on one of its rows only, and two rows that give one differently are refused.
 //!
@@ -38,6 +39,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::catalog::{PosIndex, PROVIDERS};
+use crate::store_hours::StoreHours;
 use crate::{BufferPolicy, Error, EventBody, EventKind, SkuConfig, StockEvent, Timestamp, Topology};
 
 /// Columns every file has.
@@ -151,14 +153,18 @@ pub struct Catalog<'a> {
 
 /// Reads `cell` of the `buffer` column.
 pub fn parse_buffer(cell: &str) -> Result<BufferPolicy, Error> {
-    let bad = || Error::invalid("buffer", format!("`{cell}` is not `none`, `fixed:N` or `auto:MIN-MAX`"));
+    let bad = || Error::invalid("buffer", format!("`{cell}` is not `none`, `fixed:N` or `auto:MIN-MAX` (with the store's hours: `auto:MIN-MAX@HH:MM-HH:MM`)"));
     let number = |s: &str| s.trim().parse::<u32>().map_err(|_| bad());
     match cell.split_once(':') {
         None if cell.eq_ignore_ascii_case("none") => Ok(BufferPolicy::None),
         Some((mode, n)) if mode.eq_ignore_ascii_case("fixed") => Ok(BufferPolicy::Fixed { units: number(n)? }),
-        Some((mode, range)) if mode.eq_ignore_ascii_case("auto") => {
+        Some((mode, rest)) if mode.eq_ignore_ascii_case("auto") => {
+            let (range, hours) = match rest.split_once('@') {
+                Some((range, hours)) => (range, Some(StoreHours::parse(hours.trim())?.to_string())),
+                None => (rest, None),
+            };
             let (min, max) = range.split_once('-').ok_or_else(bad)?;
-            Ok(BufferPolicy::Auto { min: number(min)?, max: number(max)? })
+            Ok(BufferPolicy::Auto { min: number(min)?, max: number(max)?, store_hours: hours })
         }
         _ => Err(bad()),
     }
@@ -169,7 +175,8 @@ pub fn buffer_cell(policy: &BufferPolicy) -> String {
     match policy {
         BufferPolicy::None => "none".into(),
         BufferPolicy::Fixed { units } => format!("fixed:{units}"),
-        BufferPolicy::Auto { min, max } => format!("auto:{min}-{max}"),
+        BufferPolicy::Auto { min, max, store_hours: None } => format!("auto:{min}-{max}"),
+        BufferPolicy::Auto { min, max, store_hours: Some(h) } => format!("auto:{min}-{max}@{h}"),
     }
 }
 

@@ -64,6 +64,7 @@ pub mod sales_history;
 pub mod shelves;
 pub mod sku;
 pub mod stock;
+pub mod store_hours;
 pub mod stored;
 pub mod summary;
 pub mod velocity;

@@ -16,9 +16,11 @@ pub const RECALIBRATE_EVERY_MS: i64 = HOUR;
 /// The soonest an alarm is set after now: never in the past, never a busy loop.
 pub const MIN_DELAY_MS: i64 = 50;
 
-/// Whether the buffer is due a recalibration at `now`.
-pub fn recalibration_due(recalibrated_at: Timestamp, now: Timestamp) -> bool {
-    now.millis() - recalibrated_at.millis() >= RECALIBRATE_EVERY_MS
+/// Whether the buffer is due a recalibration at `now`: an hour after the last one, or once the
+/// clock passed `changes_at`, when the buffer changes by the clock alone (the store opening or
+/// closing: [`crate::Sku::buffer_changes_at`] the last recalibration).
+pub fn recalibration_due(recalibrated_at: Timestamp, changes_at: Option<Timestamp>, now: Timestamp) -> bool {
+    now.millis() - recalibrated_at.millis() >= RECALIBRATE_EVERY_MS || changes_at.is_some_and(|t| now >= t)
 }
 
 /// What the alarm has pending, each `None` (or `false`) when there is nothing of that kind.
@@ -26,6 +28,8 @@ pub fn recalibration_due(recalibrated_at: Timestamp, now: Timestamp) -> bool {
 pub struct Wake {
     /// When the buffer was last recalibrated.
     pub recalibrated_at: Timestamp,
+    /// When the buffer next changes by the clock alone (the store opening or closing).
+    pub buffer_changes_at: Option<Timestamp>,
     /// The first active hold to expire.
     pub hold_expiry: Option<Timestamp>,
     /// A change not yet sent to the catalog.
@@ -45,6 +49,7 @@ impl Wake {
     pub fn next(&self, now: Timestamp) -> Timestamp {
         let soon = [
             Some(self.recalibrated_at.plus(RECALIBRATE_EVERY_MS)),
+            self.buffer_changes_at,
             self.hold_expiry,
             self.summary_unsent.then(|| now.plus(SETTLE_MS)),
             self.square,
@@ -66,6 +71,7 @@ mod tests {
     fn idle() -> Wake {
         Wake {
             recalibrated_at: T,
+            buffer_changes_at: None,
             hold_expiry: None,
             summary_unsent: false,
             square: None,
@@ -78,8 +84,17 @@ mod tests {
     #[test]
     fn with_nothing_pending_the_alarm_wakes_for_the_hourly_recalibration() {
         assert_eq!(idle().next(T.plus(10)), T.plus(HOUR));
-        assert!(!recalibration_due(T, T.plus(HOUR - 1)));
-        assert!(recalibration_due(T, T.plus(HOUR)));
+        assert!(!recalibration_due(T, None, T.plus(HOUR - 1)));
+        assert!(recalibration_due(T, None, T.plus(HOUR)));
+    }
+
+    #[test]
+    fn the_store_opening_or_closing_recalibrates_on_time() {
+        let closes = T.plus(20 * 60_000);
+        let w = Wake { buffer_changes_at: Some(closes), ..idle() };
+        assert_eq!(w.next(T.plus(10)), closes, "before the hourly recalibration");
+        assert!(!recalibration_due(T, Some(closes), closes.plus(-1)));
+        assert!(recalibration_due(T, Some(closes), closes));
     }
 
     #[test]

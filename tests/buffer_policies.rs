@@ -1,7 +1,8 @@
 //! Availability under each policy: none, fixed on chosen channels, automatic, allocations.
 mod common;
 use common::*;
-use lastunit::Status;
+use lastunit::time::{DAY, HOUR};
+use lastunit::{Status, Timestamp};
 
 #[test]
 fn no_buffer_shows_every_unit() {
@@ -92,4 +93,52 @@ fn cart_limits_and_all_or_nothing() {
     // The same reservation id is the same hold, holding nothing more.
     a.reserve(&hold("r1", "web", 2, minutes(10)), T0).unwrap();
     assert_eq!(a.reserved(), 2);
+}
+
+#[test]
+fn with_store_hours_the_buffer_keeps_the_stores_sales_until_the_delivery_and_nothing_after_closing() {
+    use lastunit::forecast::IncomingLine;
+    let mut a = sku_with(r#"{"buffer":{"mode":"auto","min":0,"max":5,"store_hours":"09:00-19:00"}}"#);
+    stock(&mut a, "main-st", 300);
+    // Ten a day at the register for two weeks, every sale in opening hours (09:00 to 19:00).
+    let midnight = |days: i64| Timestamp(T0.millis() - T0.millis().rem_euclid(DAY) + days * DAY);
+    let mut n = 0;
+    for day in 0..14 {
+        for slot in 0..10 {
+            let at = midnight(day).plus(9 * HOUR + slot * HOUR + 30 * 60_000);
+            let json = format!(
+                r#"{{"event_id":"s{n}","type":"sale","location":"main-st","quantity":1,"occurred_at":"{at}"}}"#
+            );
+            event(&mut a, "square", &json, at);
+            n += 1;
+        }
+    }
+    let (noon, evening, night) =
+        (midnight(14).plus(12 * HOUR), midnight(14).plus(18 * HOUR), midnight(14).plus(20 * HOUR));
+    a.recalibrate(noon);
+    let velocity_only = a.buffer_in_force();
+    assert!((2..=3).contains(&velocity_only), "no delivery on its way: the exposure window's {velocity_only}");
+    assert_eq!(a.buffer_changes_at(noon), Some(midnight(14).plus(19 * HOUR)), "the store closes next");
+
+    // A delivery tomorrow at 08:00, before the store opens.
+    let line = IncomingLine {
+        po_id: "PO-1".into(),
+        location: "main-st".into(),
+        quantity: 40,
+        expected_at: midnight(15).plus(8 * HOUR),
+    };
+    a.expect(line, noon).unwrap();
+    assert_eq!(a.buffer_in_force(), 5, "seven open hours of store sales (about 7) before it, capped at max");
+    a.recalibrate(evening);
+    assert_eq!(
+        a.buffer_in_force(),
+        velocity_only,
+        "the last open hour: the exposure window's, more than the hour's store sales"
+    );
+    let v = a.version();
+    assert!(a.recalibrate(night), "the store closed");
+    assert_eq!(a.buffer_in_force(), 0, "nobody can come to the shelf before the delivery");
+    assert_eq!(avail(&a, "web"), avail(&a, "store"), "the web sells every unit overnight");
+    assert!(a.version() > v);
+    assert_eq!(a.buffer_changes_at(night), Some(midnight(15).plus(9 * HOUR)));
 }

@@ -55,7 +55,7 @@ fn a_good_file_creates_and_updates_with_counts() {
     // Empty cells keep what the SKU had: HELD keeps its title and its Shopify id.
     let held = &p.skus[1];
     assert!(!held.created);
-    assert_eq!((held.config.title.as_str(), held.config.buffer.clone()), ("Held", BufferPolicy::Auto { min: 1, max: 4 }));
+    assert_eq!((held.config.title.as_str(), held.config.buffer.clone()), ("Held", BufferPolicy::Auto { min: 1, max: 4, store_hours: None }));
     assert_eq!(held.config.pos_refs.get("shopify").map(String::as_str), Some("111"));
 }
 
@@ -131,11 +131,18 @@ fn the_same_file_counts_under_the_same_event_ids() {
 
 #[test]
 fn buffer_cells_read_back_what_they_write() {
-    for p in [BufferPolicy::None, BufferPolicy::Fixed { units: 2 }, BufferPolicy::Auto { min: 1, max: 4 }] {
+    let hours = Some("09:00-19:00".to_string());
+    for p in [
+        BufferPolicy::None,
+        BufferPolicy::Fixed { units: 2 },
+        BufferPolicy::Auto { min: 1, max: 4, store_hours: None },
+        BufferPolicy::Auto { min: 0, max: 6, store_hours: hours.clone() },
+    ] {
         assert_eq!(parse_buffer(&buffer_cell(&p)).unwrap(), p);
     }
+    assert_eq!(buffer_cell(&BufferPolicy::Auto { min: 0, max: 6, store_hours: hours }), "auto:0-6@09:00-19:00");
     assert_eq!(parse_buffer("Fixed: 3").unwrap(), BufferPolicy::Fixed { units: 3 });
-    for bad in ["", "fixed", "fixed:-1", "auto:4", "auto:a-b", "lots"] {
+    for bad in ["", "fixed", "fixed:-1", "auto:4", "auto:a-b", "lots", "auto:0-6@", "auto:0-6@9-19", "auto:0-6@09:00-09:00"] {
         assert!(parse_buffer(bad).is_err(), "{bad}");
     }
 }

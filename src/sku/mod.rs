@@ -15,7 +15,7 @@ mod storing;
 
 use crate::allocation::Allocations;
 use crate::availability::{Availability, Status};
-use crate::buffer::BufferModel;
+use crate::buffer::{BufferModel, StoreWindow};
 use crate::catalog::{BufferPolicy, SkuConfig, Topology};
 use crate::changes::Pending;
 use crate::connect::square_out::SquareOutbox;
@@ -245,11 +245,39 @@ impl Sku {
         let units = match self.config.buffer {
             BufferPolicy::None => 0,
             BufferPolicy::Fixed { units } => units,
-            BufferPolicy::Auto { min, max } => self.model.advise(self.total_velocity(now), min, max).units,
+            BufferPolicy::Auto { min, max, .. } => match self.config.buffer.store_hours() {
+                None => self.model.advise(self.total_velocity(now), min, max).units,
+                Some(hours) => {
+                let store = StoreWindow {
+                    hours,
+                    store_per_day: self.sales.velocity_per_day(now).get(STORE_CHANNEL).copied().unwrap_or(0.0),
+                    next_delivery: self.next_store_delivery(now),
+                };
+                self.model.advise_for_store(self.total_velocity(now), &store, now, min, max).units
+                }
+            },
         };
         let changed = units != self.buffer_in_force;
         self.buffer_in_force = units;
         changed
+    }
+
+    /// The first purchase-order line still due after `now` at a location the store sells from
+    /// (any location when there is no store channel).
+    fn next_store_delivery(&self, now: Timestamp) -> Option<Timestamp> {
+        let store = self.topology.channel(STORE_CHANNEL).ok();
+        self.replenishment
+            .incoming()
+            .iter()
+            .filter(|l| l.expected_at > now && store.is_none_or(|s| s.contains(&l.location)))
+            .map(|l| l.expected_at)
+            .min()
+    }
+
+    /// When the buffer in force next changes by the clock alone (the store opening or
+    /// closing), for a policy with store hours; the caller recalibrates then.
+    pub fn buffer_changes_at(&self, now: Timestamp) -> Option<Timestamp> {
+        self.config.buffer.store_hours().map(|h| h.next_change(now))
     }
 
     /// Combined units per day across channels.
@@ -262,6 +290,8 @@ impl Sku {
     /// Adds (or replaces) an incoming purchase-order line for this SKU.
     pub fn expect(&mut self, line: IncomingLine, now: Timestamp) -> Result<(), Error> {
         self.replenishment.expect(&self.sku, &self.topology, line)?;
+        // The next delivery sizes a buffer with store hours.
+        self.recompute_buffer(now);
         self.touch(now);
         Ok(())
     }

@@ -358,7 +358,7 @@ function renderSku(v) {
   const returns = Object.entries(v.returns ?? {}).map(([c, r]) => h('li', {}, r.sold ? `${c}: ${Math.round((r.rate ?? 0) * 100)}% (${r.returned} of ${r.sold} sold)` : `${c}: ${r.returned} returned, no sales recorded`,
     Object.keys(r.reasons ?? {}).length ? h('span', { class: 'small' }, Object.entries(r.reasons).map(([k, n]) => `${k} ${n}`).join(', ')) : null));
   const pol = v.buffer_policy ?? v.config?.buffer ?? { mode: 'none' };
-  const polText = pol.mode === 'fixed' ? `fixed ${pol.units}` : pol.mode === 'auto' ? `auto ${pol.min ?? 0}–${pol.max}` : 'none';
+  const polText = pol.mode === 'fixed' ? `fixed ${pol.units}` : pol.mode === 'auto' ? `auto ${pol.min ?? 0}–${pol.max}${pol.store_hours ? `, store ${pol.store_hours}` : ''}` : 'none';
   $('#sku-body').replaceChildren(h('div', { class: 'detail' },
     h('div', {}, h('h4', {}, 'Available'), kv(v.available, { zeroRed: true })),
     h('div', {}, h('h4', {}, 'On hand'), kv(v.on_hand), Object.keys(v.unsellable ?? {}).length ? h('span', { class: 'small' }, `off the shelf: ${Object.entries(v.unsellable).map(([l, n]) => `${l} ${n}`).join(', ')}`) : null),
@@ -428,6 +428,8 @@ $('#buffer-form').addEventListener('submit', async (e) => {
   if (!v) return;
   const mode = f.mode.value;
   const buffer = mode === 'fixed' ? { mode, units: Number(f.units.value) } : mode === 'auto' ? { mode, min: Number(f.min.value), max: Number(f.max.value) } : { mode: 'none' };
+  // The store's opening hours have no field here: an automatic buffer keeps them.
+  if (mode === 'auto' && v.config?.buffer?.store_hours) buffer.store_hours = v.config.buffer.store_hours;
   // PUT replaces the whole policy: send back everything else as it is.
   const config = { ...(v.config ?? { title: v.title }), buffer };
   try {

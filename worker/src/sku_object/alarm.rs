@@ -47,7 +47,8 @@ pub(super) struct PushState {
 impl SkuObject {
     pub(super) async fn run_alarm(&self) -> Result<()> {
         let now = internal::now();
-        let recalibrate_due = wake::recalibration_due(Timestamp(self.push.borrow().recalibrated_at), now);
+        let recalibrated_at = Timestamp(self.push.borrow().recalibrated_at);
+        let recalibrate_due = wake::recalibration_due(recalibrated_at, self.buffer_changes_at(recalibrated_at), now);
         match self
             .change(now, |s| {
                 if recalibrate_due {
@@ -115,6 +116,7 @@ impl SkuObject {
         };
         let wake = Wake {
             recalibrated_at: Timestamp(p.recalibrated_at),
+            buffer_changes_at: sku.and_then(|s| s.buffer_changes_at(Timestamp(p.recalibrated_at))),
             hold_expiry: sku.and_then(|s| s.next_expiry()),
             summary_unsent: sku.is_some_and(|s| p.summary_version != Some(s.version())),
             square: sku.and_then(|s| s.square_next_attempt()).filter(|_| with_square),
@@ -123,6 +125,14 @@ impl SkuObject {
             failed_at,
         };
         wake.next(internal::now()).millis()
+    }
+
+    /// When the SKU's buffer changes by the clock alone after `at` (its store hours).
+    fn buffer_changes_at(&self, at: Timestamp) -> Option<Timestamp> {
+        match &*self.sku.borrow() {
+            Loaded::Ready(sku) => sku.buffer_changes_at(at),
+            _ => None,
+        }
     }
 
     async fn push_summary(&self) -> Result<()> {

@@ -53,10 +53,16 @@ export function skusStep({ api, h, reload }) {
     showBuffer();
   }
 
+  // The store's opening hours of an automatic buffer have no field here: an edit keeps them.
+  function storeHours(config) {
+    const hours = config?.buffer?.store_hours;
+    return hours ? { store_hours: hours } : {};
+  }
+
   function policy() {
     const mode = f('buffer').value;
     const buffer = mode === 'fixed' ? { mode, units: number(f('buffer.units')) }
-      : mode === 'auto' ? { mode, min: number(f('buffer.min')), max: number(f('buffer.max')) } : { mode: 'none' };
+      : mode === 'auto' ? { mode, min: number(f('buffer.min')), max: number(f('buffer.max')), ...storeHours(editing?.config) } : { mode: 'none' };
     const channels = Object.keys(catalog.channels).sort();
     const shares = Object.fromEntries(channels.map((c) => [c, number(f(`allocation.${c}`))]).filter(([, n]) => n !== undefined));
     return {

@@ -38,9 +38,9 @@ pub const DEFAULT_DAYS: u32 = 28;
 /// The traffic levels reported by default: the shop as described, 3 and 10 times busier.
 pub const DEFAULT_TRAFFIC: [f64; 3] = [1.0, 3.0, 10.0];
 
-/// The buffer lastunit's engine keeps in the simulation.
+/// The buffer lastunit's engine keeps in the simulation: automatic, with the store's hours.
 pub fn lastunit_buffer() -> BufferPolicy {
-    BufferPolicy::Auto { min: 0, max: 6 }
+    BufferPolicy::Auto { min: 0, max: 6, store_hours: Some(shop::store_hours().to_string()) }
 }
 
 /// One traffic level: every SKU's demand multiplied by `scale`.

@@ -214,8 +214,23 @@ impl Report {
              marketplace: the count its feed took in, every 5 minutes |\n\
              | lastunit | the real engine (`lastunit::Sku`): register sales and deliveries are `apply`d as events, \
              add to cart is `reserve` (15-minute hold), checkout is `commit`, the count shown is `availability`, with the \
-             buffer `{buffer}`; the marketplace gets the engine's availability through the same 5-minute feed and holds \
-             nothing |\n\n\
+             buffer `{buffer}`, recalibrated every hour and when the store opens or closes (as the edge's alarm does); \
+             the marketplace gets the engine's availability through the same 5-minute feed and holds nothing |\n\n\
+             ## How lastunit sizes the buffer\n\n\
+             With the store's opening hours in the policy (`store_hours`, UTC), the engine keeps back the larger of two \
+             numbers (`src/buffer.rs`):\n\n\
+             - while the store is open, what online shoppers may buy while a store shopper carries a unit to the \
+               register (the exposure window, from the SKU's velocity; nothing while it is closed: nobody carries a unit);\n\
+             - with a purchase order on its way, what the store is likely to sell in its opening time left before the \
+               delivery (the 0.6 quantile of the store's sales over that time). Overnight, with the delivery due before \
+               the store opens, that is nothing: the web and the marketplace sell the last units and the delivery refills \
+               the shelf. The more opening time is left before the delivery, the more it keeps, up to `max`.\n\n\
+             Sized from velocity alone (`{{\"mode\":\"auto\",\"min\":0,\"max\":6}}`, the earlier default here) the buffer \
+             hid the same units at night as by day, and at 1× traffic cost more in lost online sales than it saved in store \
+             stockouts. The 0.6 quantile keeps a little more than the median because a store stockout (the visit) costs more \
+             than a lost online sale (one margin), as the default costs say; where a store stockout costs no more than a \
+             lost online sale, push without buffers can be the cheaper at 1× traffic, where it oversells nothing (try \
+             `--stockout-cost 5`).\n\n\
              ## Reading the columns, and what each costs\n\n\
              - **oversells** ({oversell} each): online orders accepted for a unit that was no longer there (a shopper was \
                carrying it to the register, or the channel's count was stale). Each is a cancellation: the payment is \

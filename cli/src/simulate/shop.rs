@@ -1,6 +1,7 @@
 //! The simulated shop: its catalog, its opening hours, how it reorders, and the shoppers drawn
 //! once from the seed and replayed under every policy (common random numbers).
 
+use lastunit::store_hours::StoreHours;
 use lastunit::time::{DAY, HOUR, MINUTE};
 use lastunit::Timestamp;
 use rand::rngs::ChaCha8Rng;
@@ -15,6 +16,11 @@ pub const SPLIT: [f64; 3] = [0.5, 0.35, 0.15];
 /// The store's opening hours (UTC, the simulated shop's local time).
 pub const OPENS: i64 = 9 * HOUR;
 pub const CLOSES: i64 = 19 * HOUR;
+/// The opening hours as the engine's buffer policy names them.
+pub fn store_hours() -> StoreHours {
+    let minutes = |ms: i64| (ms / MINUTE) as u32;
+    StoreHours::new(minutes(OPENS), minutes(CLOSES)).expect("the shop opens before it closes")
+}
 /// The morning review, and when a delivery arrives (`LEAD_DAYS` after the review).
 pub const REVIEW_AT: i64 = 6 * HOUR;
 pub const DELIVERY_AT: i64 = 8 * HOUR;

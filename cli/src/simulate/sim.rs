@@ -45,6 +45,7 @@ enum Ev {
     Import { sku: usize },
     MarketFeed,
     Checkout { shopper: usize },
+    Recalibrate,
 }
 
 /// One SKU's stock as every party sees it, and what the current delivery cycle has counted.
@@ -322,6 +323,13 @@ impl<'a> Sim<'a> {
                 }
             }
             Ev::Review => self.review(now),
+            Ev::Recalibrate => {
+                // As the edge's alarm does: hourly, and when the store opens or closes.
+                for e in self.products.iter_mut().filter_map(|p| p.engine.as_mut()) {
+                    e.recalibrate(Timestamp(now));
+                }
+                self.push(now + lastunit::time::HOUR, Ev::Recalibrate);
+            }
             Ev::Deliver { sku, units, po } => {
                 self.settle_cycle(sku);
                 let p = &mut self.products[sku];
@@ -366,6 +374,9 @@ pub fn simulate(
     sim.push(start + shop::REVIEW_AT, Ev::Review);
     if matches!(policy, Policy::Push | Policy::Lastunit) {
         sim.push(start + MARKET_FEED, Ev::MarketFeed);
+    }
+    if policy == Policy::Lastunit {
+        sim.push(start, Ev::Recalibrate);
     }
     if let Some(every) = policy.sync_every() {
         // Batch jobs run at night (03:00); polls and hourly syncs from midnight on.

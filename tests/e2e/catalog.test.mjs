@@ -70,6 +70,21 @@ test('PUT /admin/skus registers; bad policies are 422 and change nothing', async
   assert.equal(view.body.title, 'Linen shirt, M');
 });
 
+test('an automatic buffer may name the store\'s hours: kept as sent, bad hours 422 and nothing changed', async () => {
+  const sku = uid('H');
+  const buffer = { mode: 'auto', min: 1, max: 6, store_hours: '09:00-19:00' };
+  const r = await edge.admin('PUT', `/admin/skus/${sku}`, { title: sku, buffer });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  for (const hours of ['9 to 7', '09:00-09:00', '25:00-26:00']) {
+    const bad = await edge.admin('PUT', `/admin/skus/${sku}`, { title: sku, buffer: { ...buffer, store_hours: hours } });
+    assert.equal(bad.status, 422, hours);
+    assert.equal(bad.body.error, 'invalid_input');
+  }
+  const view = await edge.admin('GET', `/admin/skus/${sku}`);
+  assert.deepEqual(view.body.buffer_policy, buffer, 'the refused PUTs changed nothing');
+  assert.equal(view.body.buffer, 1, 'nothing sold yet: min');
+});
+
 test('availability: contract fields, status, buffer, default channel, unknown SKU 404', async () => {
   const sku = uid('A');
   await skuWithStock(edge, sku, { 'main-st': 3, warehouse: 4 }, { buffer: { mode: 'fixed', units: 2 }, low_stock_threshold: 3 });

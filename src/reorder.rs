@@ -14,10 +14,16 @@
 //!
 //! A product that does not sell gets no advice to order (0), whatever its stock: velocity is the
 //! only evidence of demand the engine has.
+//!
+//! The buffer is the one in force, except an automatic one with the store's hours: that one
+//! follows the clock and the next delivery (nothing overnight, the store's sales until the
+//! delivery by day), and those sales are already in the lead time's demand. The reorder point
+//! takes its velocity-only size instead, so it does not move with the hour it is asked at.
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, SkuSummary, Timestamp};
+use crate::buffer::BufferModel;
+use crate::{BufferPolicy, Error, SkuSummary, Timestamp};
 
 /// The lead time when the operator names none (days from order to shelf).
 pub const DEFAULT_LEAD_DAYS: f64 = 3.0;
@@ -70,7 +76,8 @@ pub struct ReorderAdvice {
     pub on_hand: i64,
     /// Units on open purchase-order lines.
     pub incoming: i64,
-    /// The buffer in force.
+    /// The buffer the reorder point keeps (the one in force, or an automatic buffer's
+    /// velocity-only size when it has store hours).
     pub buffer: u32,
     /// Combined units per day.
     pub velocity_per_day: f64,
@@ -82,13 +89,22 @@ pub struct ReorderAdvice {
     pub reasoning: String,
 }
 
+/// The buffer the reorder point keeps (see the module's docs).
+fn safety_units(s: &SkuSummary, velocity: f64) -> u32 {
+    match s.buffer_policy {
+        BufferPolicy::Auto { min, max, store_hours: Some(_) } => BufferModel::default().advise(velocity, min, max).units,
+        _ => s.buffer,
+    }
+}
+
 /// The advice for one SKU at `now`.
 pub fn advise(s: &SkuSummary, terms: ReorderTerms, now: Timestamp) -> ReorderAdvice {
     let velocity: f64 = s.velocity.values().map(|v| v.per_day(now)).sum();
     let on_hand: i64 = s.on_hand.values().sum();
     let incoming: i64 = s.incoming.iter().map(|l| l.quantity).sum();
     let position = on_hand + incoming;
-    let buffer = i64::from(s.buffer);
+    let safety = safety_units(s, velocity);
+    let buffer = i64::from(safety);
     let units = |days: f64| (velocity * days - 1e-9).ceil().max(0.0) as i64;
     let reorder_point = units(terms.lead_days) + buffer;
     let order_up_to = units(terms.lead_days + terms.cover_days) + buffer;
@@ -132,7 +148,7 @@ pub fn advise(s: &SkuSummary, terms: ReorderTerms, now: Timestamp) -> ReorderAdv
         position,
         on_hand,
         incoming,
-        buffer: s.buffer,
+        buffer: safety,
         velocity_per_day: velocity,
         lead_days: terms.lead_days,
         cover_days: terms.cover_days,
@@ -162,10 +178,13 @@ mod tests {
 
     /// A SKU with `stock` at the shop, selling `per_day` for 20 days, buffer fixed at 2.
     fn selling(stock: i64, per_day: i64) -> Sku {
+        selling_with(stock, per_day, crate::BufferPolicy::Fixed { units: 2 })
+    }
+
+    fn selling_with(stock: i64, per_day: i64, buffer: crate::BufferPolicy) -> Sku {
         let mut t = Topology { locations: vec!["shop".into()], ..Topology::default() };
         t.channels.insert("store".into(), vec!["shop".into()]);
-        let config =
-            SkuConfig { buffer: crate::BufferPolicy::Fixed { units: 2 }, ..SkuConfig::default() };
+        let config = SkuConfig { buffer, ..SkuConfig::default() };
         let start = now().plus(-20 * DAY);
         let mut s = Sku::new("tee", config, t, start).unwrap();
         let mut n = 0;
@@ -214,6 +233,26 @@ mod tests {
         assert!(after.position > after.reorder_point, "40 units are above a point of {}", after.reorder_point);
         assert_eq!(after.reorder, 0, "never reorders what is on the way");
         assert!(after.reasoning.contains("30 already on order"), "{}", after.reasoning);
+    }
+
+    #[test]
+    fn a_buffer_with_store_hours_keeps_the_reorder_point_still_round_the_clock() {
+        let hours = crate::BufferPolicy::Auto { min: 0, max: 6, store_hours: Some("09:00-19:00".into()) };
+        let mut s = selling_with(10, 5, hours);
+        let line = IncomingLine { po_id: "po-1".into(), location: "shop".into(), quantity: 5, expected_at: now().plus(DAY + 8 * crate::time::HOUR) };
+        s.expect(line, now()).unwrap();
+        let (noon, night) = (now().plus(12 * crate::time::HOUR), now().plus(20 * crate::time::HOUR));
+        s.recalibrate(noon);
+        let by_day = (s.buffer_in_force(), advise(&s.summary(), ReorderTerms::default(), noon));
+        s.recalibrate(night);
+        let overnight = (s.buffer_in_force(), advise(&s.summary(), ReorderTerms::default(), night));
+        assert!(by_day.0 > overnight.0, "the buffer in force follows the clock: {} then {}", by_day.0, overnight.0);
+        assert_eq!(by_day.1.buffer, overnight.1.buffer, "the buffer the reorder point keeps does not");
+        for (_, a) in [by_day, overnight] {
+            let velocity_only = BufferModel::default().advise(a.velocity_per_day, 0, 6).units;
+            assert_eq!(a.buffer, velocity_only);
+            assert_eq!(a.reorder_point, (a.velocity_per_day * 3.0 - 1e-9).ceil() as i64 + i64::from(velocity_only));
+        }
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub async fn sku_view(env: &Env, sku: &str) -> Result<Response> {
     if lastunit::names::check_sku(sku).is_err() {
         return http::error(404, "unknown_sku", "no such SKU in the catalog");
     }
-    call::<Value>(&sku_stub(env, sku)?, Method::Get, "/view", None).await
+    call::<Value>(&*sku_stub(env, sku)?, Method::Get, "/view", None).await
 }
 
 /// `POST /admin/incidents/{id}/close`: the id names its SKU, whose object closes it.
@@ -41,7 +41,7 @@ pub async fn close_incident(env: &Env, id: &str) -> Result<Response> {
     let Some(sku) = lastunit::incident::sku_of(id).filter(|s| lastunit::names::check_sku(s).is_ok()) else {
         return engine_error(&lastunit::Error::UnknownIncident(id.to_string()));
     };
-    call::<Value>(&sku_stub(env, sku)?, Method::Post, "/close-incident", Some(&serde_json::json!({"id": id}))).await
+    call::<Value>(&*sku_stub(env, sku)?, Method::Post, "/close-incident", Some(&serde_json::json!({"id": id}))).await
 }
 
 /// `POST /admin/events`: one generic event or `{"events": [...]}`, provider `admin`.

@@ -56,6 +56,10 @@ pub fn origin_allowed(env: &Env, origin: &str) -> bool {
     setting(env, "ALLOWED_ORIGINS").split(',').map(str::trim).any(|o| !o.is_empty() && o == origin)
 }
 
+/// The headers a storefront page may read of an answer. Retry-After: a page told
+/// `429 rate_limited` can read when to try again.
+pub const EXPOSE_HEADERS: &str = "content-type, retry-after";
+
 /// Adds CORS headers: any origin for the public widget files, else only allowed origins.
 pub fn with_cors(resp: Response, env: &Env, origin: Option<&str>, path: &str) -> Response {
     let widget = path.starts_with("/widget/");
@@ -64,17 +68,25 @@ pub fn with_cors(resp: Response, env: &Env, origin: Option<&str>, path: &str) ->
         Some(o) if origin_allowed(env, o) => Some(o.to_string()),
         _ => None,
     };
-    let mut resp = mutable(resp);
-    let h = resp.headers_mut();
-    if let Some(a) = allow {
-        let _ = h.set("access-control-allow-origin", &a);
-        if !widget {
-            // Retry-After: a storefront page told `429 rate_limited` can read when to try again.
-            let _ = h.set("access-control-expose-headers", "content-type, retry-after");
+    let add = |h: &Headers| -> Result<()> {
+        if let Some(a) = &allow {
+            h.set("access-control-allow-origin", a)?;
+            if !widget {
+                h.set("access-control-expose-headers", EXPOSE_HEADERS)?;
+            }
         }
-    }
-    if !widget {
-        let _ = h.append("vary", "Origin");
+        if !widget {
+            h.append("vary", "Origin")?;
+        }
+        Ok(())
+    };
+    // The edge's own answers take the headers as they are. A fetched one (an object's answer,
+    // a static file) has immutable headers, which refuse the very first one, so it is copied
+    // and nothing is set twice.
+    let mut resp = resp;
+    if add(resp.headers()).is_err() {
+        resp = mutable(resp);
+        let _ = add(resp.headers());
     }
     resp
 }

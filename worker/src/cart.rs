@@ -162,7 +162,7 @@ impl CartObject {
 
     /// Asks `sku`'s object for `hold`; its answer as it came.
     async fn hold(&self, sku: &str, hold: &HoldRequest, now: Timestamp) -> Result<(u16, Value)> {
-        call_json(&sku_stub(&self.env, sku)?, Method::Post, "/reserve", Some(&HoldAt { hold, now })).await
+        call_json(&*sku_stub(&self.env, sku)?, Method::Post, "/reserve", Some(&HoldAt { hold, now })).await
     }
 
     /// Every line committed at one `now`; the first refusal is the answer.

@@ -12,17 +12,30 @@ pub fn json<T: Serialize>(status: u16, body: &T) -> Result<Response> {
     json_text(status, text)
 }
 
+/// The content type of every JSON answer.
+pub const JSON_TYPE: &str = "application/json; charset=utf-8";
+/// No answer of the API may be kept by a cache between the edge and the caller.
+pub const NO_STORE: &str = "no-store";
+
 /// A JSON answer from text already serialized.
 pub fn json_text(status: u16, text: String) -> Result<Response> {
     let headers = Headers::new();
-    headers.set("content-type", "application/json; charset=utf-8")?;
-    headers.set("cache-control", "no-store")?;
+    headers.set("content-type", JSON_TYPE)?;
+    headers.set("cache-control", NO_STORE)?;
     Ok(Response::ok(text)?.with_status(status).with_headers(headers))
 }
 
+/// What a caller is told of a failure inside the edge (the failure itself is logged).
+pub const INTERNAL_MESSAGE: &str = "the edge could not complete this request";
+
 /// `{"error": code, "message": message}` with `status`.
 pub fn error(status: u16, code: &str, message: impl Into<String>) -> Result<Response> {
-    json(status, &json!({"error": code, "message": message.into()}))
+    json_text(status, error_text(code, message))
+}
+
+/// The text of `{"error": code, "message": message}`.
+pub fn error_text(code: &str, message: impl Into<String>) -> String {
+    json!({"error": code, "message": message.into()}).to_string()
 }
 
 /// The body of an engine refusal: code, sentence, and the fields a client acts on.

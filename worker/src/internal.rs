@@ -5,6 +5,8 @@ use worker::{Date, Env, Headers, Method, Request, RequestInit, Response, Result,
 
 use lastunit::Timestamp;
 
+use crate::availability_cache;
+
 /// `now` for the engine: the Worker's clock.
 pub fn now() -> Timestamp {
     Timestamp(Date::now().as_millis() as i64)
@@ -18,9 +20,36 @@ pub fn setting(env: &Env, name: &str) -> String {
     env.secret(name).map(|s| s.to_string()).unwrap_or_default()
 }
 
-/// The Durable Object of one SKU.
-pub fn sku_stub(env: &Env, sku: &str) -> Result<Stub> {
-    env.durable_object("SKU")?.id_from_name(sku)?.get_stub()
+/// The Durable Object of one SKU, for a call that may change it. This isolate's cached
+/// availability of the SKU is dropped when the stub is taken and again when it is dropped
+/// (after the call's answer), so a read that follows the write never answers from before it.
+pub fn sku_stub(env: &Env, sku: &str) -> Result<SkuStub> {
+    availability_cache::forget(sku);
+    Ok(SkuStub { stub: sku_reader(env, sku)?, sku: sku.to_string() })
+}
+
+/// The Durable Object of one SKU, for a read that changes nothing (the availability cache's).
+pub fn sku_reader(env: &Env, sku: &str) -> Result<Stub> {
+    env.durable_object("SKU")?.get_by_name(sku)
+}
+
+/// A SKU object's stub taken for a call that may change the SKU (see [`sku_stub`]).
+pub struct SkuStub {
+    stub: Stub,
+    sku: String,
+}
+
+impl std::ops::Deref for SkuStub {
+    type Target = Stub;
+    fn deref(&self) -> &Stub {
+        &self.stub
+    }
+}
+
+impl Drop for SkuStub {
+    fn drop(&mut self) {
+        availability_cache::forget(&self.sku);
+    }
 }
 
 /// The catalog (one instance).

@@ -5,6 +5,9 @@
 //! credentials, stores and pushes.
 //!
 //! - [`router`]: the public routes of the contract; `fetch` only dispatches to small functions.
+//! - [`public_reads`]: `GET /v1/health` and `GET /v1/availability/{sku}`, answered from the raw
+//!   request; [`availability_cache`]: the isolate's availability, served for at most 1 s after
+//!   the SKU's object answered it, so hot product pages do not wake the object on every view.
 //! - [`sku_object::SkuObject`]: one Durable Object per SKU (named by the SKU): the engine's
 //!   `Sku` in memory, its snapshot, applied event ids and full ledger in SQLite, live
 //!   WebSockets, and an alarm that expires holds, pushes the summary to the catalog, delivers
@@ -34,6 +37,7 @@
 
 mod admin;
 mod auth;
+mod availability_cache;
 mod cart;
 mod catalog;
 mod client;
@@ -42,6 +46,7 @@ mod connections;
 mod http;
 mod ids;
 mod internal;
+mod public_reads;
 mod push;
 mod reservations;
 mod router;
@@ -52,9 +57,15 @@ mod stores;
 mod transaction;
 mod webhooks;
 
-use worker::{event, Context, Env, Request, Response, Result};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use worker::worker_sys::{web_sys, Context};
+use worker::Env;
 
-#[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    router::route(req, env).await
+/// The Worker's `fetch` handler, exported as `#[event(fetch)]` would export it (worker-build
+/// wires any `fetch` export), except that it may answer at once instead of always through a
+/// promise: see [`router::fetch`].
+#[wasm_bindgen]
+pub fn fetch(req: web_sys::Request, env: Env, _ctx: Context) -> JsValue {
+    router::fetch(req, env)
 }

@@ -74,7 +74,7 @@ pub async fn create(mut req: Request, env: Env) -> Result<Response> {
                 "id": id, "cart_id": b.cart_id, "client": client, "channel": b.channel,
                 "quantity": lines[0].quantity, "expires_at": expires_at, "now": now,
             });
-            return call(&sku_stub(&env, sku)?, Method::Post, "/reserve", Some(&body)).await;
+            return call(&*sku_stub(&env, sku)?, Method::Post, "/reserve", Some(&body)).await;
         }
         let intent = Intent {
             id: id.clone(),
@@ -138,7 +138,7 @@ pub async fn commit(mut req: Request, env: Env, id: &str) -> Result<Response> {
     match ids::home(id) {
         None => http::error(404, "unknown_reservation", "no such reservation"),
         Some(Home::Sku(sku)) => {
-            call(&sku_stub(&env, &sku)?, Method::Post, "/commit", Some(&json!({"id": id, "order_id": order_id}))).await
+            call(&*sku_stub(&env, &sku)?, Method::Post, "/commit", Some(&json!({"id": id, "order_id": order_id}))).await
         }
         Some(Home::Cart) => {
             call(&cart_stub(&env, id)?, Method::Post, "/commit", Some(&json!({"id": id, "order_id": order_id}))).await
@@ -152,7 +152,7 @@ pub async fn release(req: Request, env: Env, id: &str) -> Result<Response> {
     }
     match ids::home(id) {
         None => http::error(404, "unknown_reservation", "no such reservation"),
-        Some(Home::Sku(sku)) => call(&sku_stub(&env, &sku)?, Method::Post, "/release", Some(&json!({"id": id}))).await,
+        Some(Home::Sku(sku)) => call(&*sku_stub(&env, &sku)?, Method::Post, "/release", Some(&json!({"id": id}))).await,
         Some(Home::Cart) => call(&cart_stub(&env, id)?, Method::Post, "/release", Some(&json!({"id": id}))).await,
     }
 }

@@ -1,18 +1,40 @@
 //! The public routes of the contract. Each arm hands over to one small function.
 
 use futures_util::future::join_all;
-use serde_json::{json, Value};
+use js_sys::futures::future_to_promise;
+use serde_json::Value;
+use wasm_bindgen::JsValue;
+use worker::worker_sys::web_sys;
 use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
 
 use crate::auth::{preflight, require, with_cors, Role};
-use crate::http::{self, json};
-use crate::internal::{self, call_json, query, sku_stub};
-use crate::{admin, connections, reservations, store_import, webhooks};
+use crate::http;
+use crate::internal::{self, query, sku_reader};
+use crate::public_reads::PublicRead;
+use crate::{admin, availability_cache, connections, reservations, store_import, webhooks};
 
 /// Most SKUs one `GET /v1/availability?skus=` may name.
 const MAX_BATCH: usize = 100;
 
-pub async fn route(req: Request, env: Env) -> Result<Response> {
+/// The Worker's entry: the answer itself when one of the public reads needs no waiting
+/// (`public_reads`), else a promise of it. What fails past the routes' own 500 (building an
+/// answer) rejects the promise, which workerd logs and answers 500.
+pub fn fetch(raw: web_sys::Request, env: Env) -> JsValue {
+    let read = PublicRead::of(&raw);
+    if let Some(Ok(answer)) = read.as_ref().and_then(|r| r.answer_now(&raw, &env)) {
+        return answer.into();
+    }
+    future_to_promise(async move {
+        let answer = match read {
+            Some(read) => read.answer(&raw, &env).await,
+            None => route(Request::from(raw), env).await.map(Into::into),
+        };
+        Ok(answer?.into())
+    })
+    .into()
+}
+
+async fn route(req: Request, env: Env) -> Result<Response> {
     let path = req.path();
     let origin = req.headers().get("origin")?;
     if req.method() == Method::Options {
@@ -29,7 +51,7 @@ pub async fn route(req: Request, env: Env) -> Result<Response> {
         Ok(r) => r,
         Err(e) => {
             worker::console_error!("{} failed: {e}", path);
-            http::error(500, "internal_error", "the edge could not complete this request")?
+            http::error(500, "internal_error", http::INTERNAL_MESSAGE)?
         }
     };
     if resp.status_code() == 101 {
@@ -42,7 +64,6 @@ async fn dispatch(req: Request, env: &Env, path: &str) -> Result<Response> {
     let method = req.method();
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match (method.clone(), parts.as_slice()) {
-        (Method::Get, ["v1", "health"]) => json(200, &json!({"status": "ok"})),
         (Method::Get, ["v1", "availability"]) => availability_batch(&req, env).await,
         (Method::Get, ["v1", "availability", sku]) => availability(&req, env, sku).await,
         (Method::Get, ["v1", "live", sku]) => live(&req, env, sku).await,
@@ -97,8 +118,8 @@ async fn availability(req: &Request, env: &Env, sku: &str) -> Result<Response> {
         return http::error(404, "unknown_sku", "no such SKU in the catalog");
     }
     let channel = query(req, "channel").unwrap_or_else(|| "web".into());
-    let path = format!("/availability?channel={}", encode(&channel));
-    internal::call::<Value>(&sku_stub(env, sku)?, Method::Get, &path, None).await
+    let (status, text) = availability_cache::availability(env, sku, &channel).await?;
+    http::json_text(status, text)
 }
 
 /// `GET /v1/availability?skus=A,B&channel=web`: `{"items": [...]}` for the known SKUs, and
@@ -115,31 +136,35 @@ async fn availability_batch(req: &Request, env: &Env) -> Result<Response> {
             format!("must name 1 to {MAX_BATCH} SKUs, comma-separated"),
         ));
     }
-    let path = format!("/availability?channel={}", encode(&channel));
     let calls = skus.iter().map(|sku| {
-        let path = &path;
+        let channel = &channel;
         async move {
             if lastunit::names::check_sku(sku).is_err() {
-                return Ok((404, json!({"error": "unknown_sku"})));
+                return Ok((404, String::new()));
             }
-            call_json::<Value, Value>(&sku_stub(env, sku)?, Method::Get, path, None).await
+            availability_cache::availability(env, sku, channel).await
         }
     });
+    // The items are the objects' JSON texts as they are, joined.
     let mut items = Vec::new();
     let mut unknown = Vec::new();
     for (sku, answer) in skus.iter().zip(join_all(calls).await) {
-        let (status, v) = answer?;
+        let (status, text) = answer?;
         match status {
-            200 => items.push(v),
+            200 => items.push(text),
             404 => unknown.push(sku.to_string()),
-            _ => return json(status, &v),
+            _ => return http::json_text(status, text),
         }
     }
-    if unknown.is_empty() {
-        json(200, &json!({"items": items}))
-    } else {
-        json(200, &json!({"items": items, "unknown": unknown}))
+    let mut text = format!("{{\"items\":[{}]", items.join(","));
+    if !unknown.is_empty() {
+        text.push_str(&format!(
+            ",\"unknown\":{}",
+            serde_json::to_string(&unknown).map_err(|e| worker::Error::RustError(e.to_string()))?
+        ));
     }
+    text.push('}');
+    http::json_text(200, text)
 }
 
 async fn live(req: &Request, env: &Env, sku: &str) -> Result<Response> {
@@ -154,7 +179,7 @@ async fn live(req: &Request, env: &Env, sku: &str) -> Result<Response> {
     let mut init = RequestInit::new();
     init.with_method(Method::Get).with_headers(headers);
     let inner = Request::new_with_init(&format!("https://do.internal/live?channel={}", encode(&channel)), &init)?;
-    sku_stub(env, sku)?.fetch_with_request(inner).await
+    sku_reader(env, sku)?.fetch_with_request(inner).await
 }
 
 /// Static files: the widget, the demo page, the dashboard.

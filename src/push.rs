@@ -10,14 +10,18 @@
 //! - **Alerts** go to subscribers with `"alerts": true`: each open incident once as it stands
 //!   (again when it grows). A failed alert stays owed; the alarm comes back soon for it
 //!   ([`crate::wake`]).
+//! - **Who subscribes** ([`SubscriberRequest::checked`]): a channel name, an http(s) URL, a
+//!   secret to sign with, a channel the catalog has.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::catalog::Topology;
 use crate::incident::Incident;
-use crate::{Availability, Timestamp};
+use crate::names::check_channel;
+use crate::{Availability, Error, Timestamp};
 
 /// Longest wait between two attempts of a push.
 pub const MAX_BACKOFF_MS: i64 = 5 * 60 * 1000;
@@ -37,6 +41,46 @@ pub struct Subscriber {
     /// Absent in what earlier releases stored: no alerts.
     #[serde(default)]
     pub alerts: bool,
+}
+
+/// `PUT /admin/subscribers/{name}`'s body.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriberRequest {
+    /// Where its pushes are POSTed: an `http` or `https` URL.
+    pub url: String,
+    /// The secret its pushes are signed with: 1 to [`MAX_SECRET`] characters.
+    pub secret: String,
+    /// The channel whose availability it is sent (in the catalog's topology).
+    pub channel: String,
+    /// Also receive oversell incidents.
+    #[serde(default)]
+    pub alerts: bool,
+}
+
+/// The longest subscriber secret.
+pub const MAX_SECRET: usize = 512;
+
+impl SubscriberRequest {
+    /// The subscriber named `name`, once its name, URL, secret and channel (in `topology`) are
+    /// checked, in that order; the first refusal names its field.
+    pub fn checked(self, name: &str, topology: &Topology) -> Result<Subscriber, Error> {
+        check_channel(name).map_err(|_| Error::invalid("name", "must match [a-z0-9_-]{1,32}"))?;
+        if !url::Url::parse(&self.url).is_ok_and(|u| matches!(u.scheme(), "https" | "http")) {
+            return Err(Error::invalid("url", "must be an http(s) URL"));
+        }
+        if self.secret.is_empty() || self.secret.len() > MAX_SECRET {
+            return Err(Error::invalid("secret", format!("must be 1 to {MAX_SECRET} characters")));
+        }
+        topology.channel(&self.channel)?;
+        Ok(Subscriber {
+            name: name.to_string(),
+            url: self.url,
+            secret: self.secret,
+            channel: self.channel,
+            alerts: self.alerts,
+        })
+    }
 }
 
 /// One push to make now: POST `body` to `subscriber`, then tell the log how it went
@@ -156,6 +200,35 @@ fn alert_key(i: &Incident) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn subscribe(url: &str, secret: &str, channel: &str) -> SubscriberRequest {
+        SubscriberRequest { url: url.into(), secret: secret.into(), channel: channel.into(), alerts: true }
+    }
+
+    #[test]
+    fn a_subscriber_is_checked_name_url_secret_then_channel() {
+        let mut topology = Topology::default();
+        topology.put_location("main-st").unwrap();
+        topology
+            .put_channel("web", &crate::catalog::ChannelConfig { locations: vec!["main-st".into()] })
+            .unwrap();
+        let ok = subscribe("https://shop.example/hooks", "s3cret", "web").checked("shop", &topology).unwrap();
+        assert_eq!((ok.name.as_str(), ok.channel.as_str(), ok.alerts), ("shop", "web", true));
+        assert!(subscribe("http://127.0.0.1:9/x", "s", "web").checked("local", &topology).is_ok());
+        let field = |r: Result<Subscriber, Error>| match r {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(subscribe("ftp://x", "", "nope").checked("Bad Name", &topology)), "name");
+        for url in ["ftp://shop.example/", "shop.example/hooks", "", "https://"] {
+            assert_eq!(field(subscribe(url, "s", "web").checked("shop", &topology)), "url", "{url:?}");
+        }
+        assert_eq!(field(subscribe("https://a.example", "", "web").checked("shop", &topology)), "secret");
+        assert!(subscribe("https://a.example", &"s".repeat(MAX_SECRET), "web").checked("shop", &topology).is_ok());
+        assert_eq!(field(subscribe("https://a.example", &"s".repeat(MAX_SECRET + 1), "web").checked("shop", &topology)), "secret");
+        let unknown = subscribe("https://a.example", "s", "mars").checked("shop", &topology);
+        assert_eq!(unknown, Err(Error::UnknownChannel("mars".into())));
+    }
     use crate::incident::Cause;
     use crate::Status;
 

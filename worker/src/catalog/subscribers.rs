@@ -1,49 +1,26 @@
-//! The subscribers the SKU objects push to (`PUT`/`GET`/`DELETE /admin/subscribers`).
+//! The subscribers the SKU objects push to (`PUT`/`GET`/`DELETE /admin/subscribers`); who may
+//! subscribe is the engine's (`lastunit::push::SubscriberRequest`).
 
-use serde::Deserialize;
 use serde_json::{json, Value};
 use worker::{Request, Response, Result};
 
-use lastunit::push::Subscriber;
+use lastunit::push::SubscriberRequest;
 
 use super::{storage_err, CatalogObject};
 use crate::http::{self, engine_error, json};
 use crate::internal::body;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SubscriberBody {
-    url: String,
-    secret: String,
-    channel: String,
-    /// Also receive oversell incidents.
-    #[serde(default)]
-    alerts: bool,
-}
-
 impl CatalogObject {
     pub(super) async fn put_subscriber(&self, name: &str, req: &mut Request) -> Result<Response> {
-        let b: SubscriberBody = match body(req).await {
+        let b: SubscriberRequest = match body(req).await {
             Ok(c) => c,
             Err(e) => return http::bad_json(e),
         };
-        if let Err(e) = lastunit::names::check_channel(name)
-            .map_err(|_| lastunit::Error::invalid("name", "must match [a-z0-9_-]{1,32}"))
-        {
-            return engine_error(&e);
-        }
-        let url_ok = worker::Url::parse(&b.url).is_ok_and(|u| matches!(u.scheme(), "https" | "http"));
-        if !url_ok {
-            return engine_error(&lastunit::Error::invalid("url", "must be an http(s) URL"));
-        }
-        if b.secret.is_empty() || b.secret.len() > 512 {
-            return engine_error(&lastunit::Error::invalid("secret", "must be 1 to 512 characters"));
-        }
-        if let Err(e) = self.data.borrow().topology.channel(&b.channel) {
-            return engine_error(&e);
-        }
-        let sub =
-            Subscriber { name: name.to_string(), url: b.url, secret: b.secret, channel: b.channel, alerts: b.alerts };
+        let checked = b.checked(name, &self.data.borrow().topology);
+        let sub = match checked {
+            Ok(s) => s,
+            Err(e) => return engine_error(&e),
+        };
         let text = serde_json::to_string(&sub).map_err(storage_err)?;
         self.sql.exec("INSERT OR REPLACE INTO subscribers(key, json) VALUES (?, ?)", vec![name.into(), text.into()])?;
         self.data.borrow_mut().subscribers.insert(name.to_string(), sub.clone());

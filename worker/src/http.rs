@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use serde_json::{json, Value};
+use worker::worker_sys::web_sys;
 use worker::{Headers, Response, Result};
 
 use crate::internal::{BodyError, MAX_BODY};
@@ -84,10 +85,17 @@ pub fn not_found() -> Result<Response> {
 
 /// A copy of `resp` whose headers can be changed (fetched responses have immutable headers).
 pub fn mutable(resp: Response) -> Response {
-    let headers = Headers::new();
-    for (k, v) in resp.headers().entries() {
-        let _ = headers.append(&k, &v);
-    }
+    // One copy made by the runtime (`new Headers(headers)`), not one crossing per header.
+    let headers = match web_sys::Headers::new_with_headers(&resp.headers().0) {
+        Ok(copy) => Headers(copy),
+        Err(_) => {
+            let headers = Headers::new();
+            for (k, v) in resp.headers().entries() {
+                let _ = headers.append(&k, &v);
+            }
+            headers
+        }
+    };
     resp.with_headers(headers)
 }
 

@@ -34,8 +34,18 @@ const edge = await startServer('lastunit', {
   },
 });
 const admin = { authorization: `Bearer ${VARS.ADMIN_TOKEN}`, 'content-type': 'application/json' };
-const call = async (p, m, b) => {
+// wrangler dev answers 503 "Your worker restarted mid-request" when workerd restarts under
+// 10,000 objects; every call here is safe to send again (PUTs, events with ids), so it is.
+const call = async (p, m, b, attempt = 1) => {
   const r = await fetch(edge.url + p, { method: m, headers: admin, body: b === undefined ? undefined : JSON.stringify(b) });
+  if (r.status === 503 && attempt < 4) {
+    const text = await r.text();
+    if (/restarted mid-request/.test(text)) {
+      console.log(`# ${m} ${p}: ${text.trim()} (sent again, attempt ${attempt + 1})`);
+      return call(p, m, b, attempt + 1);
+    }
+    throw new Error(`${m} ${p}: 503 ${text}`);
+  }
   if (r.status >= 300) throw new Error(`${m} ${p}: ${r.status} ${await r.text()}`);
   return r.json();
 };

@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::BufferPolicy;
+use crate::catalog::{BufferPolicy, Topology};
 use crate::incident::Incident;
 use crate::forecast::{days_of_supply, projected_stockout, risk, IncomingLine, Risk};
 use crate::replenishment::Transit;
 use crate::returns::{flagged, ReturnStats};
 use crate::sales_history::DayStat;
 use crate::velocity::Velocity;
-use crate::Timestamp;
+use crate::{Error, Timestamp};
 
 /// The detached picture of one SKU.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -109,6 +109,46 @@ pub struct DashboardQuery<'a> {
     pub limit: Option<usize>,
     /// Whether rows carry their daily history (for charts of the rows on screen).
     pub with_history: bool,
+}
+
+/// The dashboard's query string (`GET /admin/dashboard`) as the edge read it, each value as sent.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DashboardParams<'a> {
+    /// `horizon_days`: 0 to 365 (default 7).
+    pub horizon_days: Option<&'a str>,
+    /// `channel`: a channel of the catalog; empty is none.
+    pub channel: Option<&'a str>,
+    /// `offset`: 0 to 1,000,000 (default 0).
+    pub offset: Option<&'a str>,
+    /// `limit`: 0 to 1,000,000 (default: every row).
+    pub limit: Option<&'a str>,
+    /// `history`: `1` or `true` for the rows' daily history.
+    pub history: Option<&'a str>,
+}
+
+impl<'a> DashboardQuery<'a> {
+    /// The query `params` ask for, checked in the order horizon, channel (in `topology`),
+    /// offset, limit; the first refusal names its field.
+    pub fn read(params: &DashboardParams<'a>, topology: &Topology) -> Result<Self, Error> {
+        let horizon_days = match params.horizon_days.map(str::parse::<f64>) {
+            None => 7.0,
+            Some(Ok(h)) if h.is_finite() && (0.0..=365.0).contains(&h) => h,
+            Some(_) => return Err(Error::invalid("horizon_days", "must be a number of days from 0 to 365")),
+        };
+        let channel = params.channel.filter(|c| !c.is_empty());
+        if let Some(c) = channel {
+            topology.channel(c)?;
+        }
+        let count = |name: &'static str, value: Option<&str>| match value.map(str::parse::<usize>) {
+            None => Ok(None),
+            Some(Ok(n)) if n <= 1_000_000 => Ok(Some(n)),
+            Some(_) => Err(Error::invalid(name, "must be a whole number from 0 to 1000000")),
+        };
+        let offset = count("offset", params.offset)?.unwrap_or(0);
+        let limit = count("limit", params.limit)?;
+        let with_history = matches!(params.history, Some("1" | "true"));
+        Ok(DashboardQuery { horizon_days, channel, offset, limit, with_history })
+    }
 }
 
 impl Default for DashboardQuery<'_> {
@@ -261,6 +301,42 @@ fn round2(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dashboard_query_is_read_with_its_defaults_and_each_bad_value_named() {
+        let mut topology = Topology::default();
+        topology.put_location("main-st").unwrap();
+        topology.put_channel("web", &crate::catalog::ChannelConfig { locations: vec!["main-st".into()] }).unwrap();
+        let read = |p: DashboardParams<'static>| DashboardQuery::read(&p, &topology);
+        assert_eq!(read(DashboardParams::default()).unwrap(), DashboardQuery::default());
+        let q = read(DashboardParams {
+            horizon_days: Some("30.5"),
+            channel: Some("web"),
+            offset: Some("20"),
+            limit: Some("1000000"),
+            history: Some("true"),
+        })
+        .unwrap();
+        assert_eq!(
+            q,
+            DashboardQuery { horizon_days: 30.5, channel: Some("web"), offset: 20, limit: Some(1_000_000), with_history: true }
+        );
+        assert_eq!(read(DashboardParams { channel: Some(""), history: Some("yes"), ..Default::default() }).unwrap(), DashboardQuery::default());
+        let field = |p: DashboardParams<'static>| match read(p) {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        for h in ["-1", "365.1", "NaN", "inf", "week"] {
+            assert_eq!(field(DashboardParams { horizon_days: Some(h), ..Default::default() }), "horizon_days", "{h}");
+        }
+        assert_eq!(field(DashboardParams { offset: Some("-1"), limit: Some("x"), ..Default::default() }), "offset");
+        assert_eq!(field(DashboardParams { limit: Some("1000001"), ..Default::default() }), "limit");
+        assert_eq!(
+            read(DashboardParams { channel: Some("mars"), offset: Some("x"), ..Default::default() }),
+            Err(Error::UnknownChannel("mars".into())),
+            "the channel is checked before the counts"
+        );
+    }
     use crate::catalog::{ChannelConfig, SkuConfig};
     use crate::{EventBody, EventKind, Sku, Topology};
 

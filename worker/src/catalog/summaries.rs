@@ -5,6 +5,7 @@ use serde_json::json;
 use worker::{Request, Response, Result};
 
 use lastunit::push::Subscriber;
+use lastunit::summary::{DashboardParams, DashboardQuery};
 use lastunit::SkuSummary;
 
 use super::{storage_err, CatalogObject};
@@ -47,41 +48,24 @@ impl CatalogObject {
 
     pub(super) fn dashboard(&self, req: &Request) -> Result<Response> {
         let now = internal::now();
-        let horizon = match query(req, "horizon_days").map(|h| h.parse::<f64>()) {
-            None => 7.0,
-            Some(Ok(h)) if h.is_finite() && (0.0..=365.0).contains(&h) => h,
-            Some(_) => {
-                return engine_error(&lastunit::Error::invalid(
-                    "horizon_days",
-                    "must be a number of days from 0 to 365",
-                ))
-            }
-        };
-        let channel = query(req, "channel").filter(|c| !c.is_empty());
-        let d = self.data.borrow();
-        if let Some(c) = &channel {
-            if let Err(e) = d.topology.channel(c) {
-                return engine_error(&e);
-            }
-        }
-        let count = |name: &'static str| -> std::result::Result<Option<usize>, lastunit::Error> {
-            match query(req, name).map(|v| v.parse::<usize>()) {
-                None => Ok(None),
-                Some(Ok(n)) if n <= 1_000_000 => Ok(Some(n)),
-                Some(_) => Err(lastunit::Error::invalid(name, "must be a whole number from 0 to 1000000")),
-            }
-        };
-        let (offset, limit) = match (count("offset"), count("limit")) {
-            (Ok(o), Ok(l)) => (o.unwrap_or(0), l),
-            (Err(e), _) | (_, Err(e)) => return engine_error(&e),
-        };
-        let with_history = matches!(query(req, "history").as_deref(), Some("1" | "true"));
-        let q = lastunit::summary::DashboardQuery {
-            horizon_days: horizon,
+        let (horizon, channel, offset, limit, history) = (
+            query(req, "horizon_days"),
+            query(req, "channel"),
+            query(req, "offset"),
+            query(req, "limit"),
+            query(req, "history"),
+        );
+        let params = DashboardParams {
+            horizon_days: horizon.as_deref(),
             channel: channel.as_deref(),
-            offset,
-            limit,
-            with_history,
+            offset: offset.as_deref(),
+            limit: limit.as_deref(),
+            history: history.as_deref(),
+        };
+        let d = self.data.borrow();
+        let q = match DashboardQuery::read(&params, &d.topology) {
+            Ok(q) => q,
+            Err(e) => return engine_error(&e),
         };
         // `skus=a,b,c`: only these rows (the page asks for the histories of the rows on screen).
         let page = match query(req, "skus") {
@@ -94,7 +78,7 @@ impl CatalogObject {
         };
         json(
             200,
-            &json!({"generated_at": now, "horizon_days": horizon, "channel": channel, "total": page.total, "offset": page.offset, "rows": page.rows}),
+            &json!({"generated_at": now, "horizon_days": q.horizon_days, "channel": q.channel, "total": page.total, "offset": page.offset, "rows": page.rows}),
         )
     }
 

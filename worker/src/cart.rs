@@ -55,10 +55,12 @@ struct ReleaseBody {
 
 /// A hold as a SKU's object takes it: every line of one cart at the coordinator's `now`.
 #[derive(Serialize)]
-struct HoldAt<'a> {
+pub struct HoldAt<'a> {
+    /// The hold.
     #[serde(flatten)]
-    hold: &'a HoldRequest,
-    now: Timestamp,
+    pub hold: &'a HoldRequest,
+    /// The time the hold is taken at.
+    pub now: Timestamp,
 }
 
 impl DurableObject for CartObject {

@@ -16,10 +16,11 @@ use worker::{Env, Method, Request, Response, Result};
 use lastunit::admission::{
     self, Caller, CommitRequest, Setting, STOREFRONT_MAX_TTL_SECONDS, STOREFRONT_RESERVATIONS_PER_MINUTE,
 };
+use lastunit::cart::Plan;
 use lastunit::ReservationRequest;
 
 use crate::auth::{require, Role};
-use crate::cart::Intent;
+use crate::cart::{HoldAt, Intent};
 use crate::http::{self, engine_error};
 use crate::ids::{self, Home};
 use crate::internal::{self, body, call, call_json, cart_stub, client_stub, setting, sku_stub};
@@ -69,13 +70,6 @@ pub async fn create(mut req: Request, env: Env) -> Result<Response> {
         // No key: a fresh random id; one SKU is held straight in its object.
         let random = ids::random_hex(16);
         let id = ids::reservation_id(&random, single.as_deref());
-        if let Some(sku) = &single {
-            let body = json!({
-                "id": id, "cart_id": b.cart_id, "client": client, "channel": b.channel,
-                "quantity": lines[0].quantity, "expires_at": expires_at, "now": now,
-            });
-            return call(&*sku_stub(&env, sku)?, Method::Post, "/reserve", Some(&body)).await;
-        }
         let intent = Intent {
             id: id.clone(),
             cart_id: b.cart_id,
@@ -85,6 +79,9 @@ pub async fn create(mut req: Request, env: Env) -> Result<Response> {
             expires_at,
             fingerprint: None,
         };
+        if let Plan::One { sku, hold } = intent.plan() {
+            return call(&*sku_stub(&env, &sku)?, Method::Post, "/reserve", Some(&HoldAt { hold: &hold, now })).await;
+        }
         return call(&cart_stub(&env, &id)?, Method::Post, "/reserve", Some(&intent)).await;
     };
     // A key: the coordinator of this cart and key keeps the first answer, whatever the body.

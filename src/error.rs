@@ -124,6 +124,29 @@ impl Error {
             Error::RateLimited { .. } => 429,
         }
     }
+
+    /// The answer's body: `error` (the code), `message` (the sentence), and the fields a client
+    /// acts on (the SKU and what is available, the cap, the field or name that was refused).
+    pub fn body(&self) -> serde_json::Value {
+        use serde_json::json;
+        let mut body = json!({"error": self.code(), "message": self.to_string()});
+        match self {
+            Error::InsufficientStock { sku, available } => {
+                body["sku"] = json!(sku);
+                body["available"] = json!(available);
+            }
+            Error::OverCartLimit { sku, max_per_cart } | Error::OverClientLimit { sku, max_per_cart } => {
+                body["sku"] = json!(sku);
+                body["max_per_cart"] = json!(max_per_cart);
+            }
+            Error::UnknownSku(sku) => body["sku"] = json!(sku),
+            Error::UnknownLocation(l) => body["location"] = json!(l),
+            Error::UnknownChannel(c) => body["channel"] = json!(c),
+            Error::InvalidInput { field, .. } => body["field"] = json!(field),
+            _ => {}
+        }
+        body
+    }
 }
 
 impl fmt::Display for Error {
@@ -164,3 +187,23 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_refusal_carries_its_code_sentence_and_the_fields_a_client_acts_on() {
+        let short = Error::InsufficientStock { sku: "A".into(), available: 2 };
+        let body = short.body();
+        assert_eq!(body["error"], "insufficient_stock");
+        assert_eq!((body["sku"].clone(), body["available"].clone()), (json!("A"), json!(2)));
+        assert_eq!(body["message"], short.to_string());
+        let over = Error::OverClientLimit { sku: "A".into(), max_per_cart: 3 }.body();
+        assert_eq!((over["error"].clone(), over["max_per_cart"].clone()), (json!("over_cart_limit"), json!(3)));
+        assert_eq!(Error::invalid("quantity", "must be positive").body()["field"], "quantity");
+        let plain = Error::IdempotencyKeyReused.body();
+        assert_eq!(plain.as_object().map(|o| o.len()), Some(2), "only error and message: {plain}");
+    }
+}

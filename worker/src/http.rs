@@ -1,7 +1,7 @@
 //! Answers: JSON bodies and the contract's error shape.
 
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use worker::worker_sys::web_sys;
 use worker::{Headers, Response, Result};
 
@@ -39,31 +39,9 @@ pub fn error_text(code: &str, message: impl Into<String>) -> String {
     json!({"error": code, "message": message.into()}).to_string()
 }
 
-/// The body of an engine refusal: code, sentence, and the fields a client acts on.
-pub fn engine_error_body(e: &lastunit::Error) -> Value {
-    let mut body = json!({"error": e.code(), "message": e.to_string()});
-    match e {
-        lastunit::Error::InsufficientStock { sku, available } => {
-            body["sku"] = json!(sku);
-            body["available"] = json!(available);
-        }
-        lastunit::Error::OverCartLimit { sku, max_per_cart }
-        | lastunit::Error::OverClientLimit { sku, max_per_cart } => {
-            body["sku"] = json!(sku);
-            body["max_per_cart"] = json!(max_per_cart);
-        }
-        lastunit::Error::UnknownSku(sku) => body["sku"] = json!(sku),
-        lastunit::Error::UnknownLocation(l) => body["location"] = json!(l),
-        lastunit::Error::UnknownChannel(c) => body["channel"] = json!(c),
-        lastunit::Error::InvalidInput { field, .. } => body["field"] = json!(field),
-        _ => {}
-    }
-    body
-}
-
 /// An engine refusal as an answer.
 pub fn engine_error(e: &lastunit::Error) -> Result<Response> {
-    json(e.http_status(), &engine_error_body(e))
+    json(e.http_status(), &e.body())
 }
 
 /// A body that is too large (413) or not the JSON a route expects (400).
@@ -97,24 +75,4 @@ pub fn mutable(resp: Response) -> Response {
         }
     };
     resp.with_headers(headers)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_engine_refusal_carries_its_code_sentence_and_the_fields_a_client_acts_on() {
-        let short = lastunit::Error::InsufficientStock { sku: "A".into(), available: 2 };
-        let body = engine_error_body(&short);
-        assert_eq!(body["error"], "insufficient_stock");
-        assert_eq!((body["sku"].clone(), body["available"].clone()), (json!("A"), json!(2)));
-        assert_eq!(body["message"], short.to_string());
-        let over = engine_error_body(&lastunit::Error::OverClientLimit { sku: "A".into(), max_per_cart: 3 });
-        assert_eq!((over["error"].clone(), over["max_per_cart"].clone()), (json!("over_cart_limit"), json!(3)));
-        let field = engine_error_body(&lastunit::Error::invalid("quantity", "must be positive"));
-        assert_eq!(field["field"], "quantity");
-        let plain = engine_error_body(&lastunit::Error::IdempotencyKeyReused);
-        assert_eq!(plain.as_object().map(|o| o.len()), Some(2), "only error and message: {plain}");
-    }
 }

@@ -48,7 +48,7 @@ impl CatalogObject {
     /// Checks, claims the ids of, configures and keeps one SKU's policy (`PUT /skus/{sku}`, the
     /// store import): the answer's status and body.
     pub(super) async fn set_sku(&self, sku: &str, config: SkuConfig) -> Result<(u16, String)> {
-        let refused = |e: lastunit::Error| Ok((e.http_status(), http::engine_error_body(&e).to_string()));
+        let refused = |e: lastunit::Error| Ok((e.http_status(), e.body().to_string()));
         if let Err(e) = config.validate(sku) {
             return refused(e);
         }

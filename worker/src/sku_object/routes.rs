@@ -11,7 +11,7 @@ use lastunit::forecast::IncomingLine;
 use lastunit::{Applied, HoldRequest, Sku, SkuConfig, Timestamp, Topology};
 
 use super::{unknown_sku, Blocked, Loaded, SkuObject};
-use crate::http::{self, engine_error, engine_error_body, json, json_text};
+use crate::http::{self, engine_error, json, json_text};
 use crate::internal::{self, body, query};
 
 /// The newest ledger entries the operator's view shows.
@@ -251,7 +251,7 @@ impl SkuObject {
                         "expires_at": h.expires_at,
                     }),
                 ),
-                Err(e) => (e.http_status(), engine_error_body(&e)),
+                Err(e) => (e.http_status(), e.body()),
             };
             (status, body.to_string())
         });

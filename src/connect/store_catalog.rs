@@ -125,6 +125,12 @@ impl CatalogRead {
         })
     }
 
+    /// The response header [`CatalogRead::read`] needs besides the body: WooCommerce's page
+    /// count, `X-WP-TotalPages`.
+    pub fn header_needed(&self) -> Option<&'static str> {
+        (self.provider == Provider::Woocommerce).then_some("x-wp-totalpages")
+    }
+
     /// Reads the answer to [`CatalogRead::request`] (with WooCommerce's `X-WP-TotalPages`
     /// header, when it came with one). `Err` says why the catalog cannot be read; nothing read
     /// so far is to be used then.

@@ -137,6 +137,11 @@ impl From<serde_json::Error> for BodyError {
 /// Reads a JSON object body (at most [`MAX_BODY`]) as `T`.
 pub async fn body<T: DeserializeOwned>(req: &mut Request) -> std::result::Result<T, BodyError> {
     let bytes = req.bytes().await.map_err(|e| BodyError::Bad(e.to_string()))?;
+    parse_body(&bytes)
+}
+
+/// A body already read, as `T`: at most [`MAX_BODY`], and a JSON object.
+pub fn parse_body<T: DeserializeOwned>(bytes: &[u8]) -> std::result::Result<T, BodyError> {
     if bytes.len() > MAX_BODY {
         return Err(BodyError::TooLarge);
     }
@@ -145,7 +150,7 @@ pub async fn body<T: DeserializeOwned>(req: &mut Request) -> std::result::Result
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(BodyError::Bad("the body must be a JSON object".into()));
     }
-    Ok(serde_json::from_slice(&bytes)?)
+    Ok(serde_json::from_slice(bytes)?)
 }
 
 /// A query parameter.

@@ -14,7 +14,7 @@ use lastunit::connect::Provider;
 
 use crate::catalog::ConnectionEntry;
 use crate::http::{self, engine_error, json};
-use crate::internal::{call, call_json, catalog_stub, BodyError, MAX_BODY};
+use crate::internal::{call, call_json, catalog_stub, parse_body, BodyError, MAX_BODY};
 use crate::stores::StoreClient;
 
 /// The body: whether to create the SKUs the catalog lacks, and whether to only say what would
@@ -52,8 +52,7 @@ pub async fn import(mut req: Request, env: &Env, provider: &str) -> Result<Respo
     };
     let mut read = CatalogRead::new(provider);
     while let Some(request) = read.request() {
-        let keep = (provider == Provider::Woocommerce).then_some("x-wp-totalpages");
-        let (answer, total_pages) = client.send_keeping(&request, keep).await;
+        let (answer, total_pages) = client.send_keeping(&request, read.header_needed()).await;
         match read.read(&answer, total_pages.as_deref()) {
             Ok(Next::Go) => {}
             Ok(Next::Wait(ms)) => worker::Delay::from(std::time::Duration::from_millis(u64::from(ms))).await,
@@ -74,15 +73,8 @@ pub async fn import(mut req: Request, env: &Env, provider: &str) -> Result<Respo
 
 /// The options, from a JSON object or an empty body (the defaults).
 fn read_options(bytes: &[u8]) -> std::result::Result<ImportOptions, BodyError> {
-    if bytes.len() > MAX_BODY {
-        return Err(BodyError::TooLarge);
-    }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    if bytes.len() <= MAX_BODY && bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(ImportOptions::default());
     }
-    let v: Value = serde_json::from_slice(bytes)?;
-    if !v.is_object() {
-        return Err(BodyError::Bad("the body must be a JSON object".into()));
-    }
-    Ok(serde_json::from_value(v)?)
+    parse_body(bytes)
 }

@@ -303,6 +303,33 @@ export function shopperAddress() {
 /** A unique id for test objects. */
 export const uid = (prefix = 'x') => `${prefix}-${randomBytes(6).toString('hex')}`;
 
+/**
+ * The secrets that point the edge at stand-ins of the connected stores (tests/standins/): any of
+ * `shop` (Shopify), `woo` (WooCommerce) and `sq` (Square), as their `start()` returned them.
+ */
+export function storeSecrets({ shop, woo, sq } = {}) {
+  return {
+    ...(shop && { SHOPIFY_ADMIN_API_BASE: shop.apiBase('2026-01'), SHOPIFY_ADMIN_TOKEN: shop.token }),
+    ...(woo && { WOOCOMMERCE_API_BASE: woo.apiBase, WOOCOMMERCE_CONSUMER_KEY: woo.consumerKey, WOOCOMMERCE_CONSUMER_SECRET: woo.consumerSecret }),
+    ...(sq && { SQUARE_API_BASE: sq.apiBase, SQUARE_ACCESS_TOKEN: sq.token }),
+  };
+}
+
+/**
+ * A one-store shop whose web store is Shopify and WooCommerce: main-st (`pos_refs` as given)
+ * sells as `store` and `web`, and both stores are connected as `web` at main-st.
+ */
+export async function connectedShop(edge, posRefs) {
+  const ok = (r) => {
+    if (r.status >= 300) throw new Error(`shop setup failed: ${r.status} ${JSON.stringify(r.body)}`);
+  };
+  ok(await edge.admin('PUT', '/admin/locations/main-st', { name: 'Main St', pos_refs: posRefs }));
+  ok(await edge.admin('PUT', '/admin/channels/store', { locations: ['main-st'] }));
+  ok(await edge.admin('PUT', '/admin/channels/web', { locations: ['main-st'] }));
+  ok(await edge.admin('PUT', '/admin/connections/shopify', { channel: 'web', location: 'main-st' }));
+  ok(await edge.admin('PUT', '/admin/connections/woocommerce', { channel: 'web', location: 'main-st' }));
+}
+
 /** Sets up the demo-like topology used by most tests: main-st, warehouse; store/web/marketplace. */
 export async function basicCatalog(edge) {
   const ok = (r) => {

@@ -14,6 +14,7 @@
 //   lastunit's numbers, the API calls (WooCommerce's batches, Shopify's mutations and
 //   read-backs), and the cost points Shopify's stand-in charged (its `actualQueryCost`).
 import { arg, startServer, machine, VARS, fmt, summarize } from './lib.mjs';
+import { storeSecrets } from '../../tests/harness.mjs';
 import * as shopify from '../../tests/standins/shopify.mjs';
 import * as woocommerce from '../../tests/standins/woocommerce.mjs';
 
@@ -28,10 +29,7 @@ const shop = await shopify.start();
 const woo = await woocommerce.start();
 shop.addLocation({ id: LOCATION });
 const edge = await startServer('lastunit', {
-  vars: {
-    SHOPIFY_ADMIN_API_BASE: shop.apiBase('2026-01'), SHOPIFY_ADMIN_TOKEN: shop.token,
-    WOOCOMMERCE_API_BASE: woo.apiBase, WOOCOMMERCE_CONSUMER_KEY: 'ck_standin', WOOCOMMERCE_CONSUMER_SECRET: 'cs_standin',
-  },
+  vars: storeSecrets({ shop, woo }),
 });
 const admin = { authorization: `Bearer ${VARS.ADMIN_TOKEN}`, 'content-type': 'application/json' };
 // wrangler dev answers 503 "Your worker restarted mid-request" when workerd restarts under

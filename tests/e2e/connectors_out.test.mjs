@@ -3,7 +3,7 @@
 // outages, throttling, bursts and resyncs. Every wait is a condition, never a sleep.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge, eventually, hmacBase64, uid } from '../harness.mjs';
+import { startEdge, eventually, hmacBase64, uid, storeSecrets, connectedShop } from '../harness.mjs';
 import * as shopify from '../standins/shopify.mjs';
 import * as woocommerce from '../standins/woocommerce.mjs';
 
@@ -14,25 +14,9 @@ before(async () => {
   shop = await shopify.start();
   woo = await woocommerce.start();
   shop.addLocation({ id: SHOP_LOCATION, name: 'Main St' });
-  edge = await startEdge({
-    vars: {
-      SHOPIFY_ADMIN_API_BASE: shop.apiBase('2026-01'),
-      SHOPIFY_ADMIN_TOKEN: shop.token,
-      WOOCOMMERCE_API_BASE: woo.apiBase,
-      WOOCOMMERCE_CONSUMER_KEY: 'ck_standin',
-      WOOCOMMERCE_CONSUMER_SECRET: 'cs_standin',
-    },
-  });
+  edge = await startEdge({ vars: storeSecrets({ shop, woo }) });
   shop.configureWebhooks({ url: `${edge.url}/webhooks/shopify`, secret: edge.vars.SHOPIFY_WEBHOOK_SECRET });
-  const ok = async (p) => {
-    const r = await p;
-    assert.ok(r.status < 300, JSON.stringify(r.body));
-  };
-  await ok(edge.admin('PUT', '/admin/locations/main-st', { name: 'Main St', pos_refs: { shopify: String(SHOP_LOCATION), square: 'L9XZ3' } }));
-  await ok(edge.admin('PUT', '/admin/channels/store', { locations: ['main-st'] }));
-  await ok(edge.admin('PUT', '/admin/channels/web', { locations: ['main-st'] }));
-  await ok(edge.admin('PUT', '/admin/connections/shopify', { channel: 'web', location: 'main-st' }));
-  await ok(edge.admin('PUT', '/admin/connections/woocommerce', { channel: 'web', location: 'main-st' }));
+  await connectedShop(edge, { shopify: String(SHOP_LOCATION), square: 'L9XZ3' });
 });
 after(async () => {
   await edge?.stop();

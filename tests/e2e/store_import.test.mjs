@@ -4,7 +4,7 @@
 // whose SKU already holds another id, and codes no SKU has are reported and never mapped.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge, eventually, uid } from '../harness.mjs';
+import { startEdge, eventually, uid, storeSecrets, connectedShop } from '../harness.mjs';
 import * as shopify from '../standins/shopify.mjs';
 import * as woocommerce from '../standins/woocommerce.mjs';
 import * as square from '../standins/square.mjs';
@@ -17,19 +17,8 @@ before(async () => {
   woo = await woocommerce.start();
   sq = await square.start({ locations: ['L1'], pageSize: 4 });
   shop.addLocation({ id: SHOP_LOCATION, name: 'Main St' });
-  edge = await startEdge({
-    vars: {
-      SHOPIFY_ADMIN_API_BASE: shop.apiBase('2026-01'), SHOPIFY_ADMIN_TOKEN: shop.token,
-      WOOCOMMERCE_API_BASE: woo.apiBase, WOOCOMMERCE_CONSUMER_KEY: woo.consumerKey ?? 'ck_standin',
-      WOOCOMMERCE_CONSUMER_SECRET: woo.consumerSecret ?? 'cs_standin',
-      SQUARE_API_BASE: sq.apiBase, SQUARE_ACCESS_TOKEN: sq.token,
-    },
-  });
-  await ok(edge.admin('PUT', '/admin/locations/main-st', { name: 'Main St', pos_refs: { shopify: String(SHOP_LOCATION), square: 'L1' } }));
-  await ok(edge.admin('PUT', '/admin/channels/store', { locations: ['main-st'] }));
-  await ok(edge.admin('PUT', '/admin/channels/web', { locations: ['main-st'] }));
-  await ok(edge.admin('PUT', '/admin/connections/shopify', { channel: 'web', location: 'main-st' }));
-  await ok(edge.admin('PUT', '/admin/connections/woocommerce', { channel: 'web', location: 'main-st' }));
+  edge = await startEdge({ vars: storeSecrets({ shop, woo, sq }) });
+  await connectedShop(edge, { shopify: String(SHOP_LOCATION), square: 'L1' });
 });
 after(async () => {
   await edge?.stop();

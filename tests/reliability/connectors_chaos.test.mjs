@@ -8,7 +8,7 @@
 // RELIABILITY_SEED=n replays a run.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge, eventually, hmacBase64, uid, sleep } from '../harness.mjs';
+import { startEdge, eventually, hmacBase64, uid, sleep, storeSecrets } from '../harness.mjs';
 import * as shopify from '../standins/shopify.mjs';
 import * as woocommerce from '../standins/woocommerce.mjs';
 import { rng } from './lib.mjs';
@@ -25,11 +25,7 @@ before(async () => {
   woo = await woocommerce.start();
   shop.addLocation({ id: SHOP_LOCATION });
   edge = await startEdge({
-    vars: {
-      SHOPIFY_ADMIN_API_BASE: shop.apiBase('2026-01'), SHOPIFY_ADMIN_TOKEN: shop.token,
-      WOOCOMMERCE_API_BASE: woo.apiBase, WOOCOMMERCE_CONSUMER_KEY: 'ck_standin', WOOCOMMERCE_CONSUMER_SECRET: 'cs_standin',
-      WOOCOMMERCE_WEBHOOK_SECRET: WOO_SECRET,
-    },
+    vars: { ...storeSecrets({ shop, woo }), WOOCOMMERCE_WEBHOOK_SECRET: WOO_SECRET },
   });
   shop.configureWebhooks({ url: `${edge.url}/webhooks/shopify`, secret: edge.vars.SHOPIFY_WEBHOOK_SECRET });
   woo.configureWebhooks({ url: `${edge.url}/webhooks/woocommerce`, secret: WOO_SECRET });

@@ -20,9 +20,19 @@ set -m
 node_modules/.bin/wrangler dev --config "$CONFIG" --env-file "$PWD/.dev.vars" --ip 127.0.0.1 --port "$PORT" --persist-to "$STATE_DIR" \
   --show-interactive-dev-session=false &
 WRANGLER_PID=$!
+# A stop gets more than one signal: `make` forwards its TERM to this script on top of the one the
+# whole group got. A second signal must not end the script before wrangler's own group (set -m)
+# has been told, or wrangler and workerd stay behind; so further signals are ignored while
+# stopping, and a group that has not gone within 10 s is killed.
 stop() {
-  trap - INT TERM EXIT
+  trap '' INT TERM
+  trap - EXIT
   kill -TERM -- "-$WRANGLER_PID" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    kill -0 -- "-$WRANGLER_PID" 2>/dev/null || break
+    sleep 0.2
+  done
+  if kill -0 -- "-$WRANGLER_PID" 2>/dev/null; then kill -KILL -- "-$WRANGLER_PID" 2>/dev/null || true; fi
   wait "$WRANGLER_PID" 2>/dev/null || true
 }
 trap stop INT TERM EXIT

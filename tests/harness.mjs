@@ -67,7 +67,6 @@ export async function waitForHealth(url, { timeoutMs, alive, log }) {
   }
 }
 
-/** A free TCP port on 127.0.0.1. */
 /** `fetch` with a JSON body (if any); the answer as `{status, headers, body}`, the body parsed
  * when it is JSON and left as text otherwise. */
 export async function requestJson(address, method, body, headers = {}) {
@@ -85,6 +84,7 @@ export async function requestJson(address, method, body, headers = {}) {
   return { status: r.status, headers: r.headers, body: parsed };
 }
 
+/** A free TCP port on 127.0.0.1. */
 export function freePort() {
   return new Promise((res, rej) => {
     const s = createServer();

@@ -12,13 +12,17 @@ const TOKEN = 'test-admin-token';
 const MAIN_ST_SHOPIFY = 655441491;
 
 describe('setup from an empty store', () => {
-  let edge, shop, browser, page, shirtItem;
+  let edge, shop, browser, page, shirtItem, shirtVariant;
   const errors = [];
 
   before(async () => {
     requireWidgetBuild();
     shop = await shopify.start();
-    ({ inventoryItemId: shirtItem } = shop.addVariant({ sku: 'linen-shirt-m', levels: { [MAIN_ST_SHOPIFY]: 0 } }));
+    ({ inventoryItemId: shirtItem, variantId: shirtVariant } = shop.addVariant({ sku: 'linen-shirt-m', levels: { [MAIN_ST_SHOPIFY]: 0 } }));
+    // The store's catalog beyond it: a product lastunit lacks, and a code given to two products.
+    shop.addVariant({ sku: 'wool-beanie', title: 'Beanie' });
+    shop.addVariant({ sku: 'canvas-tote', title: 'Tote' });
+    shop.addVariant({ sku: 'canvas-tote', title: 'Tote (copy)' });
     edge = await startEdge({ vars: { STOREFRONT_KEY: 'dev-storefront-key', SHOPIFY_ADMIN_API_BASE: shop.apiBase('2026-01'), SHOPIFY_ADMIN_TOKEN: shop.token } });
     browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -139,6 +143,36 @@ describe('setup from an empty store', () => {
     await eventually(() => assert.equal(shop.level(shirtItem, MAIN_ST_SHOPIFY), 12), { timeoutMs: 20000, what: 'Shopify holds the web availability' });
     await item.locator('button.resync').click();
     await item.getByText(/queued to be written to Shopify/).waitFor();
+  });
+
+  test('connected stores: the store\'s products previewed, then imported with the missing ones created', async () => {
+    const item = page.locator('#stores-list li[data-provider="shopify"]');
+    const report = item.locator('.import-report');
+    const group = (name) => report.locator(`[data-group="${name}"]`);
+    const skusBefore = (await edge.admin('GET', '/admin/skus')).body.skus;
+    await item.locator('button.import-preview').click();
+    await report.locator('[data-group]').first().waitFor();
+    assert.equal(await report.getAttribute('data-state'), 'preview');
+    assert.match(await report.textContent(), /4 products read in 1 page: 1 would match a SKU here/);
+    assert.match(await group('matched').textContent(), /Matched \(1\): linen-shirt-m/);
+    assert.match(await group('unmatched').textContent(), /wool-beanie/);
+    assert.match(await group('duplicates').textContent(), /canvas-tote/);
+    assert.deepEqual((await edge.admin('GET', '/admin/skus')).body.skus, skusBefore, 'a preview changes nothing');
+    assert.equal((await edge.admin('GET', '/admin/skus/linen-shirt-m')).body.config.pos_refs.shopify_variant, undefined);
+
+    // Ticking "create missing SKUs" asks again: the beanie would be created, the tote still not.
+    await item.locator('input[name=create]').check();
+    await group('created').filter({ hasText: 'wool-beanie' }).waitFor();
+    assert.match(await group('created').textContent(), /Would be created \(1\): wool-beanie/);
+    assert.equal(await group('unmatched').count(), 0);
+    await item.locator('button.import-apply').click();
+    await report.locator('.ok', { hasText: 'Imported from Shopify.' }).waitFor();
+    assert.match(await group('created').textContent(), /^Created \(1\): wool-beanie/);
+    assert.equal(await item.locator('button.import-apply').isHidden(), true, 'an applied import is not applied twice');
+    const skus = (await edge.admin('GET', '/admin/skus')).body.skus;
+    assert.ok(skus.includes('wool-beanie') && !skus.includes('canvas-tote'), `created the beanie only: ${skus}`);
+    assert.equal((await edge.admin('GET', '/admin/skus/linen-shirt-m')).body.config.pos_refs.shopify_variant, String(shirtVariant));
+    await page.locator('#skus-list li[data-sku="wool-beanie"]').waitFor({ state: 'attached' });
   });
 
   test('subscribers: one added and listed without its secret', async () => {

@@ -50,15 +50,21 @@ class ApiError extends Error {
     this.body = body;
   }
 }
-async function api(method, path, body) {
-  const res = await fetch(path, {
+/** A request with the operator's token (a refused token asks for another): the raw response. */
+async function request(path, init = {}) {
+  const res = await fetch(path, { ...init, headers: { authorization: `Bearer ${token()}`, ...init.headers } });
+  if (res.status === 401) { askToken('That token was refused. Enter the operator token.'); }
+  return res;
+}
+/** A JSON call; `type` sends `body` as it is (a CSV file) with that content type instead. */
+async function api(method, path, body, type) {
+  const res = await request(path, {
     method,
-    headers: { authorization: `Bearer ${token()}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
+    headers: body ? { 'content-type': type ?? 'application/json' } : {},
+    body: body ? (type ? body : JSON.stringify(body)) : undefined,
   });
   let data = null;
   try { data = await res.json(); } catch {}
-  if (res.status === 401) { askToken('That token was refused. Enter the operator token.'); }
   if (!res.ok) throw new ApiError(res.status, data);
   return data;
 }
@@ -495,7 +501,7 @@ $('#refresh').addEventListener('click', () => refresh());
 document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh({ quiet: true }); });
 
 // An empty store opens on the setup (setup/); the header's Setup button switches between them.
-const setup = createSetup({ api, h, openDashboard: () => openDashboard() });
+const setup = createSetup({ api, request, h, openDashboard: () => openDashboard() });
 async function start() {
   $('#sign-out').hidden = false;
   if (await setup.isEmpty().catch(() => false)) await setup.open(); else await openDashboard();

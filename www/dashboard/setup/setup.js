@@ -10,14 +10,14 @@ import { subscribersStep } from './subscribers.js';
 const STEPS = ['locations', 'channels', 'products', 'stores', 'subscribers'];
 
 /**
- * Wires the view once. `api` and `h` are the page's request and element helpers,
- * `openDashboard()` shows the dashboard (and calls `close()`). Answers `{open(step), close(), isEmpty()}`.
+ * Wires the view once. `api` (JSON calls), `request` (a raw response, for files) and `h` are the
+ * page's request and element helpers, `openDashboard()` shows the dashboard (and calls `close()`). Answers `{open(step), close(), isEmpty()}`.
  */
-export function createSetup({ api, h, openDashboard }) {
+export function createSetup({ api, request, h, openDashboard }) {
   const root = document.querySelector('#setup');
   const toggle = document.querySelector('#setup-toggle');
   const leave = () => openDashboard();
-  const ctx = { api, h, reload };
+  const ctx = { api, request, h, reload };
   const steps = {
     locations: locationsStep(ctx),
     channels: channelsStep(ctx),

@@ -1,13 +1,22 @@
 // Setup step 4: connected stores (PUT /admin/connections/{provider}), each with its status as
 // GET /admin/connections reports it, and a resync (POST /admin/connections/{provider}/resync)
-// for the stores lastunit writes to by SKU (Shopify, WooCommerce).
+// for the stores lastunit writes to by SKU (Shopify, WooCommerce), and the import of each store's
+// products (store_import.js).
 import { field, onSubmit, options, say } from './forms.js';
+import { storeImport } from './store_import.js';
 
 const NAMES = { shopify: 'Shopify', woocommerce: 'WooCommerce', square: 'Square' };
 const RESYNCS = ['shopify', 'woocommerce'];
 
-export function storesStep({ api, h, reload }) {
+export function storesStep(ctx) {
+  const { api, h, reload } = ctx;
   const form = document.querySelector('#store-form');
+  // Each store's import control, kept across redraws so that a preview or its result stays shown.
+  const imports = new Map();
+  const importOf = (c) => {
+    if (!imports.has(c.provider)) imports.set(c.provider, storeImport(ctx, c, NAMES));
+    return imports.get(c.provider);
+  };
   const f = (n) => field(form, n);
   // Until the person picks one, a store sells as `web` when there is such a channel.
   f('channel').addEventListener('change', () => { f('channel').dataset.picked = 'yes'; });
@@ -44,7 +53,7 @@ export function storesStep({ api, h, reload }) {
         c.write ? `${c.pending_writes} write${c.pending_writes === 1 ? '' : 's'} pending` : 'not writing',
         c.last_write_at ? `last write ${new Date(c.last_write_at).toLocaleTimeString()}` : 'no write yet'].join(' · ')),
       c.last_error ? h('span', { class: 'small error' }, c.last_error) : null,
-      button, note);
+      button, note, importOf(c));
   }
 
   return {

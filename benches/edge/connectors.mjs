@@ -32,8 +32,9 @@ const edge = await startServer('lastunit', {
   vars: storeSecrets({ shop, woo }),
 });
 const admin = { authorization: `Bearer ${VARS.ADMIN_TOKEN}`, 'content-type': 'application/json' };
-// wrangler dev answers 503 "Your worker restarted mid-request" when workerd restarts under
-// 10,000 objects; every call here is safe to send again (PUTs, events with ids), so it is.
+// wrangler dev answers 503 "Your worker restarted mid-request" when workerd drops a connection
+// under load (nothing restarts: BENCHMARKS.md, mapped_burst.mjs); every call here is safe to
+// send again (PUTs, events with ids), so it is.
 const call = async (p, m, b, attempt = 1) => {
   const r = await fetch(edge.url + p, { method: m, headers: admin, body: b === undefined ? undefined : JSON.stringify(b) });
   if (r.status === 503 && attempt < 4) {

@@ -157,6 +157,7 @@ describe('setup from an empty store', () => {
     assert.match(await group('matched').textContent(), /Matched \(1\): linen-shirt-m/);
     assert.match(await group('unmatched').textContent(), /wool-beanie/);
     assert.match(await group('duplicates').textContent(), /canvas-tote/);
+    assert.doesNotMatch(await report.textContent(), /null|undefined/);
     assert.deepEqual((await edge.admin('GET', '/admin/skus')).body.skus, skusBefore, 'a preview changes nothing');
     assert.equal((await edge.admin('GET', '/admin/skus/linen-shirt-m')).body.config.pos_refs.shopify_variant, undefined);
 

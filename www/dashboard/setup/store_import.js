@@ -50,7 +50,7 @@ export function storeImport({ api, h, reload }, c, names) {
     report.replaceChildren(h('p', { class: 'small' }, dryRun ? `Reading ${name}'s catalog…` : `Importing from ${name}…`));
     try {
       const r = await api('POST', `/admin/import/${c.provider}`, body);
-      report.replaceChildren(...storeImportReport(h, r, dryRun));
+      report.replaceChildren(...storeImportReport(h, r, dryRun).filter(Boolean));
       report.dataset.state = dryRun ? 'preview' : 'applied';
       previewed = dryRun ? body : null;
       apply.hidden = !dryRun;

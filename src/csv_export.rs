@@ -21,10 +21,17 @@ pub struct SkuRows<'a> {
     pub on_hand: Vec<(String, i64)>,
 }
 
-/// The SKU export: a header and one row per SKU and location.
-pub fn skus_csv<'a>(skus: impl IntoIterator<Item = SkuRows<'a>>) -> String {
+/// The SKU export's header line.
+pub fn skus_header() -> String {
     let mut w = writer();
     write(&mut w, COLUMNS);
+    finish(w)
+}
+
+/// SKU export rows (no header): one per SKU and location. Written in pieces, like the ledger,
+/// so the edge streams a large catalog.
+pub fn sku_rows<'a>(skus: impl IntoIterator<Item = SkuRows<'a>>) -> String {
+    let mut w = writer();
     for s in skus {
         for (location, units) in &s.on_hand {
             let c = s.config;
@@ -144,7 +151,7 @@ mod tests {
             pos_refs: [("shopify".to_string(), "808950810".to_string())].into(),
             ..SkuConfig::default()
         };
-        let text = skus_csv([SkuRows {
+        let text = skus_header() + &sku_rows([SkuRows {
             sku: "SHIRT-M",
             config: &config,
             on_hand: vec![("main-st".into(), 7), ("warehouse".into(), 0)],

@@ -141,6 +141,63 @@ pub enum Refusal {
     Rows(Vec<RowError>),
 }
 
+impl Plan {
+    /// The answer to a good file: how many SKUs it creates and updates, and every row's
+    /// outcome; `dry_run` says whether it was only read.
+    pub fn report(&self, dry_run: bool) -> serde_json::Value {
+        let created = self.skus.iter().filter(|s| s.created).count();
+        serde_json::json!({
+            "dry_run": dry_run,
+            "skus": self.skus.len(),
+            "created": created,
+            "updated": self.skus.len() - created,
+            "rows": self.rows,
+        })
+    }
+}
+
+impl Refusal {
+    /// `400` for a file this route does not read, `422` for bad rows.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Refusal::File(_) => 400,
+            Refusal::Rows(_) => 422,
+        }
+    }
+
+    /// The answer: the file's error as any engine error, or `invalid_rows` naming each bad row
+    /// (line, SKU and location as written, and the engine's error body for it).
+    pub fn body(&self) -> serde_json::Value {
+        match self {
+            Refusal::File(e) => e.body(),
+            Refusal::Rows(rows) => {
+                let listed: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|r| {
+                        let mut row = r.error.body();
+                        row["line"] = r.line.into();
+                        row["sku"] = r.sku.clone().into();
+                        row["location"] = r.location.clone().into();
+                        row
+                    })
+                    .collect();
+                let first = &rows[0];
+                serde_json::json!({
+                    "error": "invalid_rows",
+                    "message": format!(
+                        "{} bad row{} (the first, line {}: {}); nothing was imported",
+                        rows.len(),
+                        if rows.len() == 1 { "" } else { "s" },
+                        first.line,
+                        first.error
+                    ),
+                    "rows": listed,
+                })
+            }
+        }
+    }
+}
+
 /// What the import is checked against: the catalog as it stands.
 pub struct Catalog<'a> {
     /// Locations and channels.

@@ -146,3 +146,23 @@ fn buffer_cells_read_back_what_they_write() {
         assert!(parse_buffer(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn the_answers_say_what_a_file_does_or_name_each_bad_row() {
+    let shop = shop();
+    let good = read(&shop, &format!("{HEADER}NEW,New,main-st,1,,,,\nHELD,,main-st,2,,,,\n")).unwrap();
+    let report = good.report(true);
+    assert_eq!((report["dry_run"].as_bool(), report["created"].as_u64(), report["updated"].as_u64()), (Some(true), Some(1), Some(1)));
+    assert_eq!(report["rows"][1], serde_json::json!({"line": 3, "sku": "HELD", "location": "main-st", "status": "updated"}));
+
+    let refusal = read(&shop, &format!("{HEADER}A,x,main-st,many,,,,\nB,x,attic,1,,,,\n")).unwrap_err();
+    assert_eq!(refusal.http_status(), 422);
+    let body = refusal.body();
+    assert_eq!(body["error"], "invalid_rows");
+    assert_eq!(body["message"], "2 bad rows (the first, line 2: `on_hand` `many` is not a whole number of units); nothing was imported");
+    assert_eq!((body["rows"][0]["line"].as_u64(), body["rows"][0]["field"].as_str()), (Some(2), Some("on_hand")));
+    assert_eq!((body["rows"][1]["error"].as_str(), body["rows"][1]["location"].as_str()), (Some("unknown_location"), Some("attic")));
+
+    let unreadable = read(&shop, "sku,title\n").unwrap_err();
+    assert_eq!((unreadable.http_status(), unreadable.body()["field"].as_str()), (400, Some("header")));
+}

@@ -10,7 +10,8 @@
 //!
 //! This file holds the object, its state and its storage; each concept's routes are their own
 //! file: `catalog/layout.rs` (locations, channels, the fan-out of a new layout),
-//! `catalog/skus.rs` (SKU policies, which SKUs exist, PoS ids), `catalog/subscribers.rs`,
+//! `catalog/skus.rs` (SKU policies, which SKUs exist, PoS ids), `catalog/csv_import.rs` (the
+//! CSV import), `catalog/subscribers.rs`,
 //! `catalog/summaries.rs` (the summaries, the dashboard, questions).
 
 use std::cell::RefCell;
@@ -27,6 +28,7 @@ use lastunit::{SkuConfig, SkuSummary, Topology};
 use crate::http::{self, json};
 
 mod connections;
+mod csv_import;
 mod layout;
 mod orders;
 mod oversells;
@@ -140,6 +142,7 @@ impl DurableObject for CatalogObject {
             (Method::Get, ["connections"]) => self.list_connections(),
             (Method::Post, ["connections", p, "resync"]) => self.resync(p).await,
             (Method::Post, ["store-import"]) => self.store_import(&mut req).await,
+            (Method::Post, ["csv-import"]) => self.csv_import(&mut req).await,
             (Method::Post, ["order-events"]) => self.order_events(&mut req).await,
             (Method::Delete, ["subscribers", n]) => self.delete_subscriber(n).await,
             (Method::Get, ["locations"]) => self.list_locations(),

@@ -52,9 +52,16 @@ pub fn bad_json(e: impl Into<BodyError>) -> Result<Response> {
     }
 }
 
-/// `413 payload_too_large`.
+/// `413 payload_too_large`: above the 256 KiB every route but the import takes.
 pub fn too_large() -> Result<Response> {
-    error(413, "payload_too_large", format!("the body is larger than {} KiB", MAX_BODY / 1024))
+    too_large_than(MAX_BODY)
+}
+
+/// `413 payload_too_large`, naming the route's `limit`.
+pub fn too_large_than(limit: usize) -> Result<Response> {
+    let size =
+        if limit >= 1024 * 1024 { format!("{} MiB", limit / (1024 * 1024)) } else { format!("{} KiB", limit / 1024) };
+    error(413, "payload_too_large", format!("the body is larger than {size}"))
 }
 
 pub fn not_found() -> Result<Response> {

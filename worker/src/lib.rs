@@ -14,6 +14,8 @@
 //!   subscriber pushes and recalibrates buffers.
 //! - [`catalog::CatalogObject`]: the single catalog: locations, channels, PoS id maps, SKUs,
 //!   subscribers and one summary per SKU for the dashboard and questions.
+//! - [`catalog_io`]: the catalog in and out as CSV (the import's upload, the SKU and ledger
+//!   exports, streamed).
 //! - [`cart::CartObject`]: one coordinator per multi-line reservation, and per cart and
 //!   `Idempotency-Key`: it keeps the first answer and the request's fingerprint.
 //! - [`client::ClientObject`]: one per storefront client address: its reservations per minute.
@@ -40,6 +42,7 @@ mod auth;
 mod availability_cache;
 mod cart;
 mod catalog;
+mod catalog_io;
 mod client;
 mod connection_object;
 mod connections;

@@ -11,7 +11,7 @@ use crate::auth::{preflight, require, with_cors, Role};
 use crate::http;
 use crate::internal::{self, query, sku_reader};
 use crate::public_reads::PublicRead;
-use crate::{admin, availability_cache, connections, reservations, store_import, webhooks};
+use crate::{admin, availability_cache, catalog_io, connections, reservations, store_import, webhooks};
 
 /// Most SKUs one `GET /v1/availability?skus=` may name.
 const MAX_BATCH: usize = 100;
@@ -40,10 +40,12 @@ async fn route(req: Request, env: Env) -> Result<Response> {
     if req.method() == Method::Options {
         return preflight(&env, origin.as_deref(), &path);
     }
-    // Every route reads at most 256 KiB; a larger declared body is refused unread.
+    // Every route reads at most 256 KiB but the import (10 MiB); a larger declared body is
+    // refused unread.
+    let limit = if path == "/admin/import" { catalog_io::MAX_IMPORT } else { internal::MAX_BODY };
     let declared = req.headers().get("content-length")?.and_then(|l| l.trim().parse::<usize>().ok());
-    let resp = if declared.is_some_and(|l| l > internal::MAX_BODY) {
-        http::too_large()
+    let resp = if declared.is_some_and(|l| l > limit) {
+        http::too_large_than(limit)
     } else {
         dispatch(req, &env, &path).await
     };
@@ -100,7 +102,10 @@ async fn admin_route(req: Request, env: &Env, rest: &[&str]) -> Result<Response>
         (Method::Get, ["connections"]) => connections::list(env).await,
         (Method::Post, ["connections", p, "resync"]) => connections::resync(env, p).await,
         (Method::Get, ["connections", p, "levels"]) => connections::levels(&req, env, p).await,
+        (Method::Post, ["import"]) => catalog_io::import(req, env).await,
         (Method::Post, ["import", p]) => store_import::import(req, env, p).await,
+        (Method::Get, ["export", "skus"]) => catalog_io::export_skus(env).await,
+        (Method::Get, ["export", "ledger"]) => catalog_io::export_ledger(&req, env).await,
         (Method::Get, ["skus", s]) => admin::sku_view(env, s).await,
         (Method::Post, ["incidents", id, "close"]) => admin::close_incident(env, id).await,
         (

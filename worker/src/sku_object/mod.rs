@@ -74,6 +74,8 @@ impl DurableObject for SkuObject {
             (Method::Get, "/availability") => self.availability(&req).await,
             (Method::Get, "/live") => self.live(&req).await,
             (Method::Get, "/view") => self.view().await,
+            (Method::Get, "/export") => self.export().await,
+            (Method::Get, "/ledger") => self.ledger(&req),
             (Method::Post, "/configure") => self.configure(&mut req).await,
             (Method::Post, "/topology") => self.topology(&mut req).await,
             (Method::Post, "/events") => self.events(&mut req).await,

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::json;
 use worker::{Request, Response, Result};
 
+use lastunit::csv_export::{ledger_rows, LedgerFilter};
 use lastunit::event::StockEvent;
 use lastunit::forecast::IncomingLine;
 use lastunit::{Applied, HoldRequest, Sku, SkuConfig, Timestamp, Topology};
@@ -16,6 +17,9 @@ use crate::internal::{self, body, query};
 
 /// The newest ledger entries the operator's view shows.
 const VIEW_LEDGER_ROWS: u32 = 50;
+
+/// Ledger entries per page of the ledger export.
+const LEDGER_PAGE: u32 = 1_000;
 
 /// `{..., "now": ...}`: internal callers may fix `now` (a cart commits every line at one instant).
 #[derive(Deserialize)]
@@ -126,6 +130,36 @@ impl SkuObject {
         body["ledger"] = json!(ledger);
         body["ledger_entries"] = entries;
         json(200, &body)
+    }
+
+    /// `GET /export`: the SKU's policy and its sellable units at every location, the SKU
+    /// export's rows (`GET /admin/export/skus`).
+    pub(super) async fn export(&self) -> Result<Response> {
+        let body = self.read(internal::now(), |sku| {
+            let on_hand: Vec<(&String, i64)> =
+                sku.topology().locations.iter().map(|l| (l, sku.on_hand_at(l))).collect();
+            json!({"config": sku.config(), "on_hand": on_hand})
+        });
+        match body.await {
+            Err(b) => b.answer(),
+            Ok(v) => json(200, &v),
+        }
+    }
+
+    /// `GET /ledger?after=&from=&to=`: the next page of the ledger as CSV rows (no header), those
+    /// recorded after row `after` whose time is in `from..to` (milliseconds), and in `x-next`
+    /// where the next page starts (absent after the last). The rows are written here, next to
+    /// the entries, so only text crosses to the Worker's stream (`GET /admin/export/ledger`).
+    pub(super) fn ledger(&self, req: &Request) -> Result<Response> {
+        let millis = |name: &str| query(req, name).and_then(|v| v.parse::<i64>().ok());
+        let filter = LedgerFilter { from: millis("from").map(Timestamp), to: millis("to").map(Timestamp) };
+        let (entries, next) = self.ledger_page(millis("after").unwrap_or(0), LEDGER_PAGE)?;
+        let mut resp = Response::ok(ledger_rows(&entries, &filter))?;
+        resp.headers_mut().set("content-type", "text/csv; charset=utf-8")?;
+        if let Some(next) = next {
+            resp.headers_mut().set("x-next", &next.to_string())?;
+        }
+        Ok(resp)
     }
 
     // ---- changes --------------------------------------------------------------------------------

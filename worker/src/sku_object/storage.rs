@@ -134,6 +134,30 @@ impl SkuObject {
         Ok(())
     }
 
+    /// The ledger entries recorded after row `after`, at most `limit`, oldest first, and the
+    /// row the next page starts after (none when this page is the last).
+    pub(super) fn ledger_page(&self, after: i64, limit: u32) -> Result<(Vec<lastunit::LedgerEntry>, Option<i64>)> {
+        #[derive(Deserialize)]
+        struct PageRow {
+            row: i64,
+            json: String,
+        }
+        let rows: Vec<PageRow> = self
+            .sql
+            .exec(
+                "SELECT rowid AS row, json FROM ledger WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                vec![after.into(), i64::from(limit).into()],
+            )?
+            .to_array()?;
+        let next = (rows.len() == limit as usize).then(|| rows.last().map(|r| r.row)).flatten();
+        let entries = rows
+            .iter()
+            .map(|r| serde_json::from_str(&r.json))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| worker::Error::RustError(format!("a ledger row does not read: {e}")))?;
+        Ok((entries, next))
+    }
+
     /// The newest ledger entries (at most `limit`), and how many there are in all.
     pub(super) fn ledger_tail(&self, limit: u32) -> Result<(Vec<serde_json::Value>, serde_json::Value)> {
         let rows: Vec<JsonRow> = self

@@ -4,6 +4,8 @@
 //! SKU's ledger at a time, written by the SKU objects, so a year of ledger never has to fit in
 //! memory). The rows are the engine's (`lastunit::csv_import`, `lastunit::csv_export`).
 
+use std::rc::Rc;
+
 use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
@@ -110,10 +112,11 @@ pub async fn export_ledger(req: &Request, env: &Env) -> Result<Response> {
     if let Some(t) = filter.to {
         range.push_str(&format!("&to={}", t.millis()));
     }
-    let env = env.clone();
+    // Shared by every page's step, not copied into each (a catalog has thousands of SKUs).
+    let (env, skus, range) = (env.clone(), Rc::new(skus), Rc::new(range));
     // Each step reads one page of one SKU: (the SKU's index, the row its next page starts after).
     let pages = stream::try_unfold((0usize, 0i64), move |(i, after)| {
-        let (env, skus, range) = (env.clone(), skus.clone(), range.clone());
+        let (env, skus, range) = (env.clone(), Rc::clone(&skus), Rc::clone(&range));
         async move {
             let Some(sku) = skus.get(i) else { return Ok(None) };
             let mut resp = sku_reader(&env, sku)?

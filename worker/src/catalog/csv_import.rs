@@ -12,6 +12,7 @@ use worker::{Method, Request, Response, Result};
 use lastunit::csv_import::{self, Catalog, SkuImport};
 use lastunit::Timestamp;
 
+use super::skus::refusal_naming;
 use super::{CatalogObject, FANOUT};
 use crate::http::json;
 use crate::internal::{self, call_json, query, sku_stub};
@@ -63,11 +64,7 @@ impl CatalogObject {
 
     /// Sets the SKU's policy when the file changes it, then its counts.
     async fn import_sku(&self, s: &SkuImport, now: Timestamp) -> Result<Applied> {
-        let failed = |text: &str| {
-            let mut why: Value = serde_json::from_str(text).unwrap_or_else(|_| json!({}));
-            why["sku"] = json!(s.sku);
-            Applied::Failed(why)
-        };
+        let failed = |text: &str| Applied::Failed(refusal_naming(&s.sku, text));
         let unchanged = self.data.borrow().skus.get(&s.sku) == Some(&s.config);
         if !unchanged {
             let (status, text) = self.set_sku(&s.sku, s.config.clone()).await?;

@@ -110,6 +110,13 @@ impl CatalogObject {
     }
 }
 
+/// A SKU path's refusal (its answer's body text) as an import lists it: the body, with the SKU.
+pub(super) fn refusal_naming(sku: &str, text: &str) -> Value {
+    let mut why: Value = serde_json::from_str(text).unwrap_or_else(|_| json!({}));
+    why["sku"] = json!(sku);
+    why
+}
+
 /// Asks the catalog which of `skus` it knows, with the layout.
 pub async fn check(env: &Env, skus: &[String]) -> Result<CheckAnswer> {
     let (_, a) =

@@ -6,7 +6,7 @@
 
 use futures_util::future::join_all;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use worker::{Request, Response, Result};
 
 use lastunit::catalog_match::{self, Catalog, Change};
@@ -14,6 +14,7 @@ use lastunit::connect::store_catalog::StoreItem;
 use lastunit::connect::Provider;
 use lastunit::SkuConfig;
 
+use super::skus::refusal_naming;
 use super::{CatalogObject, FANOUT};
 use crate::http::{self, json};
 
@@ -57,9 +58,7 @@ impl CatalogObject {
                 for (sku, answer) in join_all(calls).await {
                     let (status, text) = answer?;
                     if status != 200 {
-                        let mut why: Value = serde_json::from_str(&text).unwrap_or_else(|_| json!({}));
-                        why["sku"] = json!(sku);
-                        failed.push(why);
+                        failed.push(refusal_naming(sku, &text));
                     }
                 }
             }

@@ -1,7 +1,8 @@
 // The setup view in headless Chromium against the real edge, from an empty store (as
 // `make dev SEED_DEMO=0`) and a Shopify stand-in: a person sets the shop up in the page alone
-// (locations, channels, products, a connected store, a subscriber), sees the API's refusals in
-// words on the way, and the demo shop then shows the products' stock.
+// (locations, channels, products one by one and from a CSV file, the exports, a connected
+// store, a subscriber), sees the API's refusals in words on the way, and the demo shop then
+// shows the products' stock.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, startEdge } from '../harness.mjs';
@@ -126,6 +127,60 @@ describe('setup from an empty store', () => {
     assert.equal(view.available.web, 12);
   });
 
+  // 20 products in one CSV file, as a spreadsheet saves it (BOM, CRLF): three of the demo shop's
+  // and 17 more, each counted at the warehouse.
+  const CSV_SKUS = ['ceramic-mug', 'desk-lamp', 'trail-socks', ...Array.from({ length: 17 }, (_, i) => `csv-item-${String(i + 1).padStart(2, '0')}`)];
+  const csvFile = (rows) => ({ name: 'products.csv', mimeType: 'text/csv', buffer: Buffer.from(`\ufeffsku,title,location,on_hand,max_per_cart\r\n${rows.join('\r\n')}\r\n`) });
+
+  test('products: a CSV with bad rows is refused row by row; a CSV of 20 is previewed, then applied', async () => {
+    const report = page.locator('#import-panel .import-report');
+    const file = page.locator('#import-panel input[type=file]');
+    await file.setInputFiles(csvFile(['ceramic-mug,Mug,warehouse,6,', 'desk-lamp,Lamp,attic,2,', 'trail-socks,Socks,warehouse,many,']));
+    await page.locator('#import-panel .import-report[data-state="refused"]').waitFor();
+    assert.match(await report.textContent(), /Not imported, nothing changed: 2 bad rows/);
+    assert.deepEqual(await report.locator('li[data-line]').evaluateAll((els) => els.map((e) => e.dataset.line)), ['3', '4']);
+    assert.match(await report.locator('li[data-line="3"]').textContent(), /Line 3 \(desk-lamp\): .*attic/);
+    assert.match(await report.locator('li[data-line="4"]').textContent(), /Line 4 \(trail-socks\): .*on_hand/);
+    assert.equal(await page.locator('#import-panel .import-apply').isHidden(), true, 'a refused file cannot be applied');
+    assert.deepEqual((await edge.admin('GET', '/admin/skus')).body.skus, ['linen-shirt-m'], 'nothing was created');
+
+    await file.setInputFiles(csvFile(CSV_SKUS.map((sku, i) => `${sku},Item ${i + 1},warehouse,${i + 1},4`)));
+    await page.locator('#import-panel .import-report[data-state="preview"]').waitFor();
+    assert.match(await report.textContent(), /20 rows read: 20 SKUs would be created, 0 would be updated\. Nothing has changed yet\./);
+    assert.equal(await report.locator('tbody tr').count(), 20);
+    assert.match(await report.locator('tr[data-line="2"]').textContent(), /ceramic-mug.*warehouse.*would be created/);
+    assert.deepEqual((await edge.admin('GET', '/admin/skus')).body.skus, ['linen-shirt-m'], 'a preview changes nothing');
+
+    await page.click('#import-panel .import-apply');
+    await page.locator('#import-panel .import-report[data-state="applied"]').waitFor({ timeout: 60000 });
+    assert.match(await report.textContent(), /Imported 20 rows: 20 SKUs created, 0 updated, 20 counts recorded\./);
+    await page.locator('#sku-count', { hasText: '21 products' }).waitFor();
+    const mug = (await edge.admin('GET', '/admin/skus/ceramic-mug')).body;
+    assert.deepEqual([mug.config.title, mug.config.max_per_cart, mug.on_hand], ['Item 1', 4, { warehouse: 1 }]);
+    assert.deepEqual((await edge.admin('GET', '/admin/skus/csv-item-17')).body.on_hand, { warehouse: 20 });
+  });
+
+  test('products: the products and the ledger download as CSV files', async () => {
+    const saved = async (button) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
+      const path = await download.path();
+      return { name: download.suggestedFilename(), text: (await import('node:fs')).readFileSync(path, 'utf8') };
+    };
+    const products = await saved('#export-panel .export-skus');
+    assert.match(products.name, /\.csv$/);
+    const lines = products.text.trimEnd().split(/\r?\n/);
+    assert.match(lines[0], /^sku,title,location,on_hand/);
+    assert.ok(lines.some((l) => l.startsWith('desk-lamp,Item 2,warehouse,2,')), products.text);
+    assert.equal(new Set(lines.filter((l) => l.startsWith('csv-item-')).map((l) => l.split(',')[0])).size, 17);
+
+    await page.fill('#export-panel input[name=sku]', 'desk-lamp');
+    const ledger = await saved('#export-panel .export-ledger');
+    const entries = ledger.text.trimEnd().split(/\r?\n/).slice(1);
+    assert.equal(entries.length, 1, ledger.text);
+    assert.match(entries[0], /,desk-lamp,warehouse,count,2,/);
+    assert.match(await page.textContent('#export-panel .form-status.ok'), /Saved/);
+  });
+
   test('connected stores: a refusal in words, then Shopify connected, written to, and resynced', async () => {
     await page.click('section.step[data-step="products"] [data-go="stores"]');
     await input('store-form', 'provider').selectOption('square');
@@ -197,6 +252,8 @@ describe('setup from an empty store', () => {
     const shopper = await browser.newPage();
     await shopper.goto(`${edge.url}/`);
     await widgetShows(shopper, 'linen-shirt-m', { status: 'in_stock', available: 12 });
+    // Imported from the CSV file: 2 at the warehouse, which web sells from (low: 3 or fewer).
+    await widgetShows(shopper, 'desk-lamp', { status: 'low_stock', available: 2, text: 'Only 2 left' });
     await shopper.close();
     assert.deepEqual(errors, []);
   });

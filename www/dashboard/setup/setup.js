@@ -2,6 +2,8 @@
 // products, connected stores, subscribers), and the header's "Setup" brings it back for any
 // change later. Each step is one module; each saves through the API and shows its answer.
 import { channelsStep } from './channels.js';
+import { csvImport } from './csv_import.js';
+import { exportsPanel } from './exports.js';
 import { locationsStep } from './locations.js';
 import { skusStep } from './skus.js';
 import { storesStep } from './stores.js';
@@ -25,6 +27,9 @@ export function createSetup({ api, request, h, openDashboard }) {
     stores: storesStep(ctx),
     subscribers: subscribersStep(ctx),
   };
+  // The products step's files: a CSV in (previewed, then applied) and the exports out.
+  csvImport(ctx);
+  exportsPanel(ctx);
 
   async function load() {
     const [locations, channels, skus] = await Promise.all([

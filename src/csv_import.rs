@@ -35,7 +35,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::catalog::{PosIndex, PROVIDERS};
@@ -110,8 +110,9 @@ pub struct RowError {
     pub error: Error,
 }
 
-/// One SKU of a good file: its whole policy and its counts.
-#[derive(Clone, Debug, PartialEq)]
+/// One SKU of a good file: its whole policy and its counts (kept by the catalog while a large
+/// file is applied a part at a time).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SkuImport {
     /// The SKU.
     pub sku: String,

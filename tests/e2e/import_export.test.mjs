@@ -5,7 +5,8 @@
 // filters.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEdge, basicCatalog, skuWithStock, uid } from '../harness.mjs';
+import { request as httpRequest } from 'node:http';
+import { startEdge, basicCatalog, skuWithStock, uid, eventually } from '../harness.mjs';
 
 let edge;
 
@@ -17,19 +18,39 @@ after(async () => edge?.stop());
 
 const HEADER = 'sku,title,location,on_hand,low_stock_threshold,max_per_cart,buffer,shopify,square,clover,lightspeed,woocommerce';
 
-/** Uploads `body` as a CSV file; the answer as `{status, body}`. */
-async function upload(body, { dryRun = false } = {}) {
-  const r = await edge.fetch(`/admin/import${dryRun ? '?dry_run=true' : ''}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${edge.vars.ADMIN_TOKEN}`, 'content-type': 'text/csv' },
-    body,
+/**
+ * Uploads `body` as a CSV file; the answer as `{status, body}`. Each upload has a connection of
+ * its own (`Connection: close`): after a request of more than about 10 s (a file of 600 rows or
+ * more), wrangler dev's proxy never answers the next request sent on the same keep-alive
+ * connection (measured: 300 rows, 7.7 s, fine; 600 rows, 14.8 s, the next request hangs until
+ * the client gives up; workerd served directly answers it). The edge is not what is tested there.
+ */
+function upload(body, { dryRun = false } = {}) {
+  const url = new URL(`/admin/import${dryRun ? '?dry_run=true' : ''}`, edge.url);
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = httpRequest(url, {
+      method: 'POST',
+      agent: false,
+      headers: { authorization: `Bearer ${edge.vars.ADMIN_TOKEN}`, 'content-type': 'text/csv', connection: 'close' },
+    }, (res) => {
+      answered = true;
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let parsed = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {}
+        resolve({ status: res.statusCode, body: parsed });
+      });
+      res.on('error', reject);
+    });
+    // A refused upload may be answered before the whole body is sent: that answer counts.
+    req.on('error', (e) => (answered ? null : reject(e)));
+    req.end(body);
   });
-  const text = await r.text();
-  let parsed = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {}
-  return { status: r.status, body: parsed };
 }
 
 async function download(path) {
@@ -203,9 +224,17 @@ test('a file of 1,000 rows applies whole; an 11 MiB file is refused with 413', a
   const rows = [];
   for (let i = 0; i < 1000; i += 1) rows.push(`${p}-${String(i).padStart(5, '0')},Spring catalogue item ${i},main-st,${i % 50}`);
   const file = `sku,title,location,on_hand\n${rows.join('\n')}\n`;
-  const r = await upload(file);
-  assert.equal(r.status, 200, JSON.stringify(r.body).slice(0, 500));
-  assert.deepEqual([r.body.created, r.body.applied, r.body.failed.length], [1000, 1000, 0]);
+  let r = await upload(file);
+  // Answered within 5 s: a file this large is still being applied (202), and the status route
+  // follows it to the end.
+  assert.ok([200, 202].includes(r.status), JSON.stringify(r.body).slice(0, 500));
+  r = await eventually(async () => {
+    const s = await edge.admin('GET', '/admin/import/status');
+    assert.equal(s.status, 200, `still ${JSON.stringify(s.body?.skus_applied)}`);
+    return s;
+  }, { timeoutMs: 240000, intervalMs: 1000, what: 'the 1,000-row import' });
+  assert.equal(r.body.status, 'done');
+  assert.deepEqual([r.body.created, r.body.skus_applied, r.body.applied, r.body.failed.length], [1000, 1000, 1000, 0]);
   assert.equal((await view(`${p}-00999`)).on_hand['main-st'], 999 % 50);
 
   const huge = `sku,title,location,on_hand\n${'x'.repeat(11 * 1024 * 1024)}\n`;

@@ -87,6 +87,8 @@ impl DurableObject for CatalogObject {
             "CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, json TEXT NOT NULL)",
             "CREATE TABLE IF NOT EXISTS skus(sku TEXT PRIMARY KEY, config TEXT NOT NULL, summary TEXT)",
             "CREATE TABLE IF NOT EXISTS subscribers(key TEXT PRIMARY KEY, json TEXT NOT NULL)",
+            // The SKUs of a CSV file still to apply (catalog/csv_import.rs), in file order.
+            "CREATE TABLE IF NOT EXISTS csv_import(ord INTEGER PRIMARY KEY, json TEXT NOT NULL)",
         ] {
             sql.exec(ddl, None).expect("schema");
         }
@@ -143,6 +145,7 @@ impl DurableObject for CatalogObject {
             (Method::Post, ["connections", p, "resync"]) => self.resync(p).await,
             (Method::Post, ["store-import"]) => self.store_import(&mut req).await,
             (Method::Post, ["csv-import"]) => self.csv_import(&mut req).await,
+            (Method::Get, ["csv-import"]) => self.csv_import_status(),
             (Method::Post, ["order-events"]) => self.order_events(&mut req).await,
             (Method::Delete, ["subscribers", n]) => self.delete_subscriber(n).await,
             (Method::Get, ["locations"]) => self.list_locations(),
@@ -164,6 +167,7 @@ impl DurableObject for CatalogObject {
 
     async fn alarm(&self) -> Result<Response> {
         self.continue_fan_out().await?;
+        self.continue_csv_import().await?;
         Response::ok("ok")
     }
 }

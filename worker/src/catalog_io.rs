@@ -5,12 +5,13 @@
 //! memory). The rows are the engine's (`lastunit::csv_import`, `lastunit::csv_export`).
 
 use std::rc::Rc;
+use std::time::Duration;
 
 use futures_util::future::join_all;
 use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
 use serde_json::Value;
-use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
+use worker::{Date, Delay, Env, Headers, Method, Request, RequestInit, Response, Result};
 
 use lastunit::csv_export::{ledger_header, sku_rows, skus_header, LedgerFilter, SkuRows};
 use lastunit::SkuConfig;
@@ -24,7 +25,15 @@ pub const MAX_IMPORT: usize = 10 * 1024 * 1024;
 /// SKUs read at once for the SKU export.
 const EXPORT_CHUNK: usize = 50;
 
-/// `POST /admin/import[?dry_run=true]`: the file goes to the catalog as sent.
+/// How long the upload's answer waits for the catalog to finish applying a file: a file of a
+/// few hundred SKUs is answered done (200); a larger one is answered `202` with how far it got,
+/// and `GET /admin/import/status` follows it from there.
+const WAIT_FOR_DONE: Duration = Duration::from_secs(5);
+/// How often the upload asks the catalog how far it got meanwhile.
+const POLL: Duration = Duration::from_millis(200);
+
+/// `POST /admin/import[?dry_run=true]`: the file goes to the catalog as sent; an applied file
+/// is then awaited for up to [`WAIT_FOR_DONE`].
 pub async fn import(mut req: Request, env: &Env) -> Result<Response> {
     let dry_run = query(&req, "dry_run").is_some_and(|v| v == "true" || v == "1");
     let bytes = req.bytes().await?;
@@ -38,7 +47,26 @@ pub async fn import(mut req: Request, env: &Env) -> Result<Response> {
     init.with_headers(headers);
     init.with_body(Some(js_sys::Uint8Array::from(bytes.as_slice()).into()));
     let url = format!("https://do.internal/csv-import?dry_run={dry_run}");
-    catalog_stub(env)?.fetch_with_request(Request::new_with_init(&url, &init)?).await
+    let started = catalog_stub(env)?.fetch_with_request(Request::new_with_init(&url, &init)?).await?;
+    if started.status_code() != 202 {
+        return Ok(started);
+    }
+    let deadline = Date::now().as_millis() + WAIT_FOR_DONE.as_millis() as u64;
+    let mut last = started;
+    while Date::now().as_millis() < deadline {
+        Delay::from(POLL).await;
+        last = import_status(env).await?;
+        if last.status_code() != 202 {
+            break;
+        }
+    }
+    Ok(last)
+}
+
+/// `GET /admin/import/status`: the last file's report and how far it is applied (`200` done,
+/// `202` still applying, `404` when no file was ever applied).
+pub async fn import_status(env: &Env) -> Result<Response> {
+    catalog_stub(env)?.fetch_with_str("https://do.internal/csv-import").await
 }
 
 /// The SKUs the catalog knows, in order.

@@ -103,6 +103,7 @@ async fn admin_route(req: Request, env: &Env, rest: &[&str]) -> Result<Response>
         (Method::Post, ["connections", p, "resync"]) => connections::resync(env, p).await,
         (Method::Get, ["connections", p, "levels"]) => connections::levels(&req, env, p).await,
         (Method::Post, ["import"]) => catalog_io::import(req, env).await,
+        (Method::Get, ["import", "status"]) => catalog_io::import_status(env).await,
         (Method::Post, ["import", p]) => store_import::import(req, env, p).await,
         (Method::Get, ["export", "skus"]) => catalog_io::export_skus(env).await,
         (Method::Get, ["export", "ledger"]) => catalog_io::export_ledger(&req, env).await,

@@ -181,9 +181,7 @@ impl CatalogObject {
     /// bits drawn the first time anyone asks, then kept, so ids stay the same across deploys
     /// and token rotations. Never shown on any public or operator route.
     fn id_secret(&self) -> Result<Response> {
-        let rows: Vec<KvRow> =
-            self.sql.exec("SELECT key, json FROM kv WHERE key = 'reservation_id_secret'", None)?.to_array()?;
-        let secret = match rows.into_iter().next().and_then(|r| serde_json::from_str::<String>(&r.json).ok()) {
+        let secret = match self.get_kv::<String>("reservation_id_secret")? {
             Some(s) => s,
             None => {
                 let s = crate::ids::random_hex(32);
@@ -192,6 +190,12 @@ impl CatalogObject {
             }
         };
         json(200, &json!({"secret": secret}))
+    }
+
+    /// The value kept under `key` in `kv`, or none (also when it no longer reads as a `T`).
+    fn get_kv<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
+        let rows: Vec<KvRow> = self.sql.exec("SELECT key, json FROM kv WHERE key = ?", vec![key.into()])?.to_array()?;
+        Ok(rows.into_iter().next().and_then(|r| serde_json::from_str(&r.json).ok()))
     }
 
     fn put_kv(&self, key: &str, value: &impl Serialize) -> Result<()> {

@@ -23,7 +23,7 @@ use lastunit::csv_import::{self, Catalog, SkuImport};
 use lastunit::Timestamp;
 
 use super::skus::refusal_naming;
-use super::{storage_err, CatalogObject, KvRow, FANOUT};
+use super::{storage_err, CatalogObject, FANOUT};
 use crate::http::{self, json};
 use crate::internal::{self, call_json, query, sku_stub};
 
@@ -35,8 +35,7 @@ const PER_RUN: usize = 250;
 struct Job {
     /// `applying` until every SKU is applied, then `done`.
     status: String,
-    /// SKUs in the file, and how many are applied so far.
-    skus: usize,
+    /// SKUs applied so far (the report's `skus` says how many the file has).
     skus_applied: usize,
     /// Counts applied, and counts that were already there (the same file uploaded again).
     applied: u64,
@@ -53,7 +52,9 @@ struct PendingRow {
 
 /// What applying one SKU came to.
 enum Applied {
+    /// Its counts' events: how many applied, how many were already there (a repeated file).
     Counts { applied: u64, duplicates: u64 },
+    /// Its object refused: the refusal's body, with the SKU.
     Failed(Value),
 }
 
@@ -90,14 +91,7 @@ impl CatalogObject {
             self.sql.exec("INSERT INTO csv_import(ord, json) VALUES (?, ?)", vec![(ord as f64).into(), text.into()])?;
         }
         self.put_kv("csv_import_report", &report)?;
-        let job = Job {
-            status: "applying".into(),
-            skus: plan.skus.len(),
-            skus_applied: 0,
-            applied: 0,
-            duplicates: 0,
-            failed: vec![],
-        };
+        let job = Job { status: "applying".into(), skus_applied: 0, applied: 0, duplicates: 0, failed: vec![] };
         self.put_kv("csv_import", &job)?;
         self.state.storage().set_alarm(std::time::Duration::from_millis(1)).await?;
         json(202, &answer(report, &job))
@@ -109,7 +103,7 @@ impl CatalogObject {
         let Some(job) = self.job()? else {
             return http::error(404, "no_import", "no CSV file has been imported yet");
         };
-        let report = self.kv::<Value>("csv_import_report")?.unwrap_or_else(|| json!({}));
+        let report = self.get_kv::<Value>("csv_import_report")?.unwrap_or_else(|| json!({}));
         json(if job.status == "done" { 200 } else { 202 }, &answer(report, &job))
     }
 
@@ -150,12 +144,7 @@ impl CatalogObject {
     }
 
     fn job(&self) -> Result<Option<Job>> {
-        self.kv("csv_import")
-    }
-
-    fn kv<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>> {
-        let rows: Vec<KvRow> = self.sql.exec("SELECT key, json FROM kv WHERE key = ?", vec![key.into()])?.to_array()?;
-        Ok(rows.into_iter().next().and_then(|r| serde_json::from_str(&r.json).ok()))
+        self.get_kv("csv_import")
     }
 
     /// Sets the SKU's policy when the file changes it, then its counts.

@@ -7,7 +7,7 @@ use worker::{Method, Request, Response, Result};
 
 use lastunit::catalog::{ChannelConfig, LocationConfig};
 
-use super::{CatalogObject, KvRow};
+use super::CatalogObject;
 use crate::http::{self, engine_error, json};
 use crate::internal::{body, call, sku_stub};
 
@@ -26,8 +26,7 @@ impl CatalogObject {
     }
 
     pub(super) async fn continue_fan_out(&self) -> Result<()> {
-        let rows: Vec<KvRow> = self.sql.exec("SELECT key, json FROM kv WHERE key = 'fanout'", None)?.to_array()?;
-        let Some(cursor) = rows.into_iter().next().and_then(|r| serde_json::from_str::<Value>(&r.json).ok()) else {
+        let Some(cursor) = self.get_kv::<Value>("fanout")? else {
             return Ok(());
         };
         let after = cursor["after"].as_str().unwrap_or("").to_string();

@@ -3,7 +3,8 @@
 // changed), and "Apply" sends the same file for real. The file is read by the edge, which
 // applies it a few SKUs at a time: the page sends it once, never one SKU at a time.
 
-const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+import { plural } from './forms.js';
+
 const SHOWN_ROWS = 200; // rows listed in a preview; the counts above the table cover all of them
 
 /** The table of a report's rows (line, SKU, location, what happens to it). */

@@ -3,6 +3,9 @@
 // (they are `novalidate`): the edge's answer is the one rule, so the page can never disagree with it.
 
 /** The providers whose ids a location or a SKU may carry (`pos_refs`), as the API names them. */
+/** `3 rows`, `1 row`: a count with its noun. */
+export const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 export const PROVIDERS = [['shopify', 'Shopify'], ['square', 'Square'], ['clover', 'Clover'], ['lightspeed', 'Lightspeed'], ['woocommerce', 'WooCommerce']];
 /** A SKU's ids: the providers', its Shopify inventory item in `shopify` and, for orders, its
  * Shopify variant (`shopify_variant`, docs/POS.md). */

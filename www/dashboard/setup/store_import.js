@@ -2,7 +2,7 @@
 // says which of the store's SKU codes match, would be created, match nothing or are given twice,
 // then "Apply" runs the same import for real. The person may ask to create the missing SKUs.
 
-const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+import { plural } from './forms.js';
 
 /** The codes of one list in words, or nothing when the list is empty. */
 function codes(h, cls, label, list) {

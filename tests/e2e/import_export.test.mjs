@@ -19,18 +19,21 @@ after(async () => edge?.stop());
 const HEADER = 'sku,title,location,on_hand,low_stock_threshold,max_per_cart,buffer,shopify,square,clover,lightspeed,woocommerce';
 
 /**
- * Uploads `body` as a CSV file; the answer as `{status, body}`. Each upload has a connection of
- * its own (`Connection: close`): after a request of more than about 10 s (a file of 600 rows or
- * more), wrangler dev's proxy never answers the next request sent on the same keep-alive
- * connection (measured: 300 rows, 7.7 s, fine; 600 rows, 14.8 s, the next request hangs until
- * the client gives up; workerd served directly answers it). The edge is not what is tested there.
+ * One request to the edge on a connection of its own (`Connection: close`), given up after
+ * `timeoutMs`; the answer as `{status, body}`. While a large file is applied, local workerd runs
+ * every object on one thread and wrangler dev's proxy in front of it stalls: requests of that
+ * time were answered after 7 s, or not at all (every route alike, `/v1/health` too, measured),
+ * and a request sent after such a stall on the same keep-alive connection never got an answer
+ * (CI: the status poll hung until undici gave up at 300 s). So each request has its own
+ * connection and a time limit, and a lost one is asked again. The edge is not what is tested
+ * there: workerd served directly answers every one.
  */
-function upload(body, { dryRun = false } = {}) {
-  const url = new URL(`/admin/import${dryRun ? '?dry_run=true' : ''}`, edge.url);
+function rawRequest(method, path, { body, timeoutMs = 30000 } = {}) {
+  const url = new URL(path, edge.url);
   return new Promise((resolve, reject) => {
     let answered = false;
     const req = httpRequest(url, {
-      method: 'POST',
+      method,
       agent: false,
       headers: { authorization: `Bearer ${edge.vars.ADMIN_TOKEN}`, 'content-type': 'text/csv', connection: 'close' },
     }, (res) => {
@@ -47,10 +50,16 @@ function upload(body, { dryRun = false } = {}) {
       });
       res.on('error', reject);
     });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path}: no answer in ${timeoutMs} ms`)));
     // A refused upload may be answered before the whole body is sent: that answer counts.
     req.on('error', (e) => (answered ? null : reject(e)));
     req.end(body);
   });
+}
+
+/** Uploads `body` as a CSV file (applied, or previewed with `dryRun`). */
+function upload(body, { dryRun = false } = {}) {
+  return rawRequest('POST', `/admin/import${dryRun ? '?dry_run=true' : ''}`, { body, timeoutMs: 120000 });
 }
 
 async function download(path) {
@@ -58,7 +67,7 @@ async function download(path) {
   return { status: r.status, type: r.headers.get('content-type'), disposition: r.headers.get('content-disposition'), text: await r.text() };
 }
 
-const view = async (sku) => (await edge.admin('GET', `/admin/skus/${encodeURIComponent(sku)}`)).body;
+const view = async (sku) => (await rawRequest('GET', `/admin/skus/${encodeURIComponent(sku)}`)).body;
 const skuList = async () => (await edge.admin('GET', '/admin/skus')).body.skus;
 
 test('a good file creates and updates SKUs with their policy and counts; the same file again changes nothing more', async () => {
@@ -217,8 +226,8 @@ test('the ledger export has every entry with its columns, and keeps its SKU and 
   assert.equal(noToken.status, 401);
 });
 
-// 10,000 rows (the issue's 600 KB file) do not yet apply on the local edge: new SKU objects'
-// SQLite answers SQLITE_NOMEM some thousands in (see the session note); 1,000 are checked here.
+// 10,000 rows (the issue's 600 KB file) applied on workerd served directly in 162 s (see the
+// session note); the suite checks 1,000 to stay inside CI's time.
 test('a file of 1,000 rows applies whole; an 11 MiB file is refused with 413', async () => {
   const p = uid('BIG').toUpperCase();
   const rows = [];
@@ -229,7 +238,7 @@ test('a file of 1,000 rows applies whole; an 11 MiB file is refused with 413', a
   // follows it to the end.
   assert.ok([200, 202].includes(r.status), JSON.stringify(r.body).slice(0, 500));
   r = await eventually(async () => {
-    const s = await edge.admin('GET', '/admin/import/status');
+    const s = await rawRequest('GET', '/admin/import/status', { timeoutMs: 20000 });
     assert.equal(s.status, 200, `still ${JSON.stringify(s.body?.skus_applied)}`);
     return s;
   }, { timeoutMs: 240000, intervalMs: 1000, what: 'the 1,000-row import' });

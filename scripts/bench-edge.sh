@@ -5,8 +5,9 @@
 # (plus where the time goes, and the cost of piled-up holds),
 # propagation to 500 live subscribers, catalog scale over 10,000 SKUs, connected stores (change →
 # store write, a burst, a resync of 2,000 SKUs: WooCommerce takes one PUT per SKU at 5 a second,
-# so 10,000 would be half an hour of it), and a CSV import of 10,000 new SKUs on raw workerd. Each starts its own local
-# edge (workerd directly, or wrangler dev → workerd) from worker/build, and prints a Markdown table.
+# so 10,000 would be half an hour of it), and a CSV import of 10,000 new SKUs on raw workerd.
+# Each starts its own local edge (workerd directly, or wrangler dev → workerd) from
+# worker/build, and prints a Markdown table.
 # QUICK=1 runs smaller sizes (a smoke test, not figures to record).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -21,8 +21,8 @@ const HEADER = 'sku,title,location,on_hand,low_stock_threshold,max_per_cart,buff
 /**
  * One request to the edge on a connection of its own (`Connection: close`), given up after
  * `timeoutMs`; the answer as `{status, body}`. While a large file is applied, local workerd runs
- * every object on one thread and wrangler dev's proxy in front of it stalls: requests of that
- * time were answered after 7 s, or not at all (every route alike, `/v1/health` too, measured),
+ * every object on one thread and wrangler dev's proxy in front of it stalls: requests sent then
+ * were answered after 7 s, or not at all (every route alike, `/v1/health` too, measured),
  * and a request sent after such a stall on the same keep-alive connection never got an answer
  * (CI: the status poll hung until undici gave up at 300 s). So each request has its own
  * connection and a time limit, and a lost one is asked again. The edge is not what is tested
@@ -226,8 +226,8 @@ test('the ledger export has every entry with its columns, and keeps its SKU and 
   assert.equal(noToken.status, 401);
 });
 
-// 10,000 rows (the issue's 600 KB file) applied on workerd served directly in 162 s (see the
-// session note); the suite checks 1,000 to stay inside CI's time.
+// 10,000 rows (the issue's 600 KB file) applied on workerd served directly in 162 s
+// (BENCHMARKS.md, "CSV import"); the suite checks 1,000 to stay inside CI's time.
 test('a file of 1,000 rows applies whole; an 11 MiB file is refused with 413', async () => {
   const p = uid('BIG').toUpperCase();
   const rows = [];

@@ -6,7 +6,7 @@
 //
 //   node benches/edge/catalog_import.mjs [--rows 10000]
 import http from 'node:http';
-import { arg, request, machine, VARS, fmt, sleep } from './lib.mjs';
+import { adminPut, arg, request, machine, VARS, fmt, sleep } from './lib.mjs';
 import { startWorkerd } from './workerd.mjs';
 
 const N = arg('rows', 10000);
@@ -15,10 +15,7 @@ const admin = { authorization: `Bearer ${VARS.ADMIN_TOKEN}` };
 const edge = await startWorkerd('lastunit');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
 try {
-  const put = async (p, b) => {
-    const r = await request(agent, edge.url + p, { method: 'PUT', headers: admin, body: JSON.stringify(b) });
-    if (r.status >= 300) throw new Error(`PUT ${p}: ${r.status} ${r.body.slice(0, 300)}`);
-  };
+  const put = (path, body) => adminPut(agent, edge.url, path, body);
   await put('/admin/locations/main-st', { name: 'Main St' });
   await put('/admin/channels/store', { locations: ['main-st'] });
   await put('/admin/channels/web', { locations: ['main-st'] });

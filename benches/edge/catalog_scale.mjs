@@ -6,7 +6,7 @@
 //
 //   node benches/edge/catalog_scale.mjs [--skus 10000] [--repeat 20]
 import http from 'node:http';
-import { arg, startServer, request, machine, VARS, fmt, summarize, sleep } from './lib.mjs';
+import { adminPut, arg, startServer, request, machine, VARS, fmt, summarize, sleep } from './lib.mjs';
 
 const N = arg('skus', 10000);
 const REPEAT = arg('repeat', 20);
@@ -17,11 +17,7 @@ const name = (i) => `CAT-${String(i).padStart(5, '0')}`;
 const edge = await startServer('lastunit');
 const agent = new http.Agent({ keepAlive: true, maxSockets: SEED_CONCURRENCY });
 try {
-  const put = async (p, b) => {
-    const r = await request(agent, edge.url + p, { method: 'PUT', headers: admin, body: JSON.stringify(b) });
-    if (r.status >= 300) throw new Error(`PUT ${p}: ${r.status} ${r.body.slice(0, 300)}`);
-    return r;
-  };
+  const put = (path, body) => adminPut(agent, edge.url, path, body);
   await put('/admin/locations/main-st', { name: 'Main St' });
   await put('/admin/locations/warehouse', { name: 'Warehouse' });
   await put('/admin/channels/store', { locations: ['main-st'] });

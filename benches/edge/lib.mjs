@@ -140,6 +140,13 @@ export function request(agent, url, { method = 'GET', headers = {}, body } = {})
   });
 }
 
+/** `PUT base+path` with `body` as JSON and the admin token; throws on an answer of 300 or more. */
+export async function adminPut(agent, base, path, body) {
+  const r = await request(agent, base + path, { method: 'PUT', headers: { authorization: `Bearer ${VARS.ADMIN_TOKEN}` }, body: JSON.stringify(body) });
+  if (r.status >= 300) throw new Error(`PUT ${path}: ${r.status} ${r.body.slice(0, 300)}`);
+  return r;
+}
+
 export function percentile(sorted, p) {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
